@@ -1,0 +1,15 @@
+"""The Reflex app: pages, the HTTP API beside them, and the start-up hook."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from admin_app.api.app import build_api
+from admin_app.startup import on_backend_start
+from admin_app.ui.pages import dashboard, login, mailbox, profile  # noqa: F401  (registers pages)
+
+app = rx.App(
+    api_transformer=build_api(),
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+)
+app.register_lifespan_task(on_backend_start)

@@ -1,0 +1,25 @@
+"""What a route needs from its request: settings, client address, the cookie."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from admin_app.security.client_ip import client_ip
+from admin_app.services.context import RequestContext
+from admin_app.settings import Settings, get_settings
+
+COOKIE_NAME = "token"
+
+
+def request_context(request: Request, settings: Settings | None = None) -> RequestContext:
+    settings = settings or get_settings()
+    peer = request.client.host if request.client else ""
+    return RequestContext(
+        ip=client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+def same_origin(request: Request, settings: Settings) -> bool:
+    """Cookie-authenticated requests that change state must come from our own pages."""
+    return request.headers.get("origin") == settings.app_origin

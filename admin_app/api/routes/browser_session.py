@@ -1,0 +1,91 @@
+"""The only routes that set or clear the HttpOnly `token` cookie."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from admin_app.api.context import COOKIE_NAME, request_context, same_origin
+from admin_app.db import session_scope
+from admin_app.security import tokens
+from admin_app.security.redirects import safe_next
+from admin_app.services import audit, sessions
+from admin_app.settings import Settings, get_settings
+
+router = APIRouter(include_in_schema=False)
+
+
+def set_session_cookie(response: Response, settings: Settings, value: str) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=settings.session_cookie_max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=settings.cookie_secure
+    )
+
+
+def _refuse_cross_site() -> Response:
+    return PlainTextResponse(
+        "This request did not come from this site's own pages.", status_code=403
+    )
+
+
+@router.post("/auth/session")
+async def hand_off(request: Request, ticket: str = Form(""), next: str = Form("/")) -> Response:
+    """Trade a single-use sign-in ticket for the session cookie, then go on to `next`."""
+    settings = get_settings()
+    if not same_origin(request, settings):
+        return _refuse_cross_site()
+
+    def redeem() -> str | None:
+        with session_scope() as db:
+            return sessions.redeem_handoff(db, settings=settings, ticket=ticket)
+
+    cookie = await run_in_threadpool(redeem)
+    target = safe_next(next)
+    if cookie is None:
+        return RedirectResponse(
+            f"/login?error=expired&next={quote(target, safe='/')}", status_code=303
+        )
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, cookie)
+    return response
+
+
+@router.post("/auth/signout")
+async def sign_out(request: Request) -> Response:
+    """End this browser's session on the server and clear its cookie."""
+    settings = get_settings()
+    if not same_origin(request, settings):
+        return _refuse_cross_site()
+    token = request.cookies.get(COOKIE_NAME)
+    ctx = request_context(request, settings)
+
+    def revoke() -> None:
+        if not token:
+            return
+        try:
+            claims = tokens.verify(settings.jwt_secret, token, typ=tokens.TokenType.SESSION)
+        except tokens.InvalidToken:
+            return
+        with session_scope() as db:
+            user_id = sessions.revoke(db, session_id=str(claims.get("sid", "")))
+            if user_id is not None:
+                audit.record(db, kind="signout", ctx=ctx, user_id=user_id)
+
+    await run_in_threadpool(revoke)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, settings)
+    return response

@@ -1,0 +1,126 @@
+"""Command line: `python -m admin_app create-admin | reset-password | migrate`.
+
+Prompts when a value is not given by flag; `--password-stdin` reads the
+password from standard input for scripts. Bad input prints one line and
+exits non-zero having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from admin_app import migrate
+from admin_app.db import session_scope
+from admin_app.errors import DomainError, NotFound
+from admin_app.services import users
+from admin_app.services.context import RequestContext
+from admin_app.settings import SettingsError, get_settings
+
+
+class CliError(Exception):
+    """Shown to the user as one line, with exit status 1."""
+
+
+def _ask(prompt: str) -> str:
+    print(prompt, end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise CliError("no input: give the value by flag or answer the prompt")
+    return line.rstrip("\n")
+
+
+def _ask_secret(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return _ask(prompt)
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise CliError("--password-stdin: no password on standard input")
+        return line.rstrip("\n")
+    password = _ask_secret("Password: ")
+    if _ask_secret("Password (again): ") != password:
+        raise CliError("the two passwords differ")
+    return password
+
+
+def create_admin(args: argparse.Namespace) -> str:
+    settings = get_settings()
+    username = args.username or _ask("Username: ")
+    full_name = args.full_name or _ask("Full name: ")
+    email = args.email or _ask("Email: ")
+    password = _new_password(args)
+    data = users.NewUser(
+        username=username, full_name=full_name, email=email, password=password, is_admin=True
+    )
+    # Validate (cheap) before hashing and writing, so bad input costs nothing.
+    users.validate_new_user(settings, data)
+    migrate.upgrade()
+    with session_scope() as session:
+        user = users.create_user(session, settings=settings, data=data, ctx=RequestContext.cli())
+        return f"Created admin {user.username} <{user.email}>."
+
+
+def reset_password(args: argparse.Namespace) -> str:
+    settings = get_settings()
+    email = args.email or _ask("Email: ")
+    migrate.upgrade()
+    with session_scope() as session:
+        user = users.find_by_identifier(session, users.normalise_email(email))
+        if user is None:
+            raise NotFound(f"no user with the email {email.strip()}")
+        password = _new_password(args)
+        users.set_password(
+            session, settings=settings, user=user, password=password,
+            ctx=RequestContext.cli(), kind="password.reset",
+        )
+        return f"Password reset for {user.username}; their sessions were signed out."
+
+
+def run_migrations(_args: argparse.Namespace) -> str:
+    migrate.upgrade()
+    return "Database is up to date."
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m admin_app", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser("create-admin", help="create a user with the Admin role")
+    create.add_argument("--username")
+    create.add_argument("--full-name")
+    create.add_argument("--email")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.set_defaults(handler=create_admin)
+
+    reset = commands.add_parser("reset-password", help="set a new password for a user")
+    reset.add_argument("--email")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    reset.set_defaults(handler=reset_password)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=run_migrations
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        print(args.handler(args))
+    except (CliError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ncancelled", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,1 @@
+"""Mail: message builders and senders (console + development mailbox, SMTP)."""

@@ -1,0 +1,1 @@
+"""Pure security primitives: no database, no web framework."""

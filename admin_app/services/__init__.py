@@ -1,0 +1,1 @@
+"""Use cases. Plain Python: no Reflex, no FastAPI. Each face calls these."""

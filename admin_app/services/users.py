@@ -1,0 +1,174 @@
+"""Users: validation, creation, lookup by email or username, roles, passwords."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from admin_app.clock import now
+from admin_app.errors import (
+    EmailTaken,
+    InvalidEmail,
+    InvalidUsername,
+    NotFound,
+    UsernameTaken,
+    ValidationFailed,
+)
+from admin_app.models import Role, User, UserRole
+from admin_app.models.user import ADMIN_ROLE, USER_ROLE
+from admin_app.security.passwords import check_policy
+from admin_app.services import audit, sessions
+from admin_app.services.context import RequestContext
+from admin_app.services.hashing import passwords
+from admin_app.settings import Settings
+
+# ASCII only, so that lower() agrees everywhere and no two usernames can look
+# alike through Unicode confusables.
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
+USERNAME_RULES = "3-32 letters, digits, dots, dashes or underscores, starting with a letter or digit"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NewUser:
+    username: str
+    full_name: str
+    email: str
+    password: str | None = None
+    is_admin: bool = False
+
+
+def normalise_email(raw: str) -> str:
+    """The normalised form of `raw`, or InvalidEmail with email-validator's reason."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidEmail(str(exc), field="email") from None
+
+
+def validate_username(raw: str) -> str:
+    username = raw.strip()
+    if not USERNAME_RE.fullmatch(username):
+        raise InvalidUsername(f"Usernames are {USERNAME_RULES}.", field="username")
+    return username
+
+
+def validate_full_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise ValidationFailed("Enter a full name.", field="full_name")
+    if len(name) > 200:
+        raise ValidationFailed("Use at most 200 characters for the name.", field="full_name")
+    return name
+
+
+def find_by_identifier(session: Session, identifier: str) -> User | None:
+    """The user whose email or username (either, case-insensitively) is `identifier`."""
+    value = identifier.strip()
+    if not value or len(value) > 320:
+        return None
+    column = User.email if "@" in value else User.username
+    return session.exec(select(User).where(func.lower(column) == value.lower())).first()
+
+
+def get(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def role_names(session: Session, user_id: int) -> list[str]:
+    query = select(Role.name).join(UserRole).where(UserRole.user_id == user_id).order_by(Role.name)
+    return list(session.exec(query).all())
+
+
+def grant_role(session: Session, *, user_id: int, role: str) -> bool:
+    """Give `role` to the user; False when they already had it."""
+    role_row = session.exec(select(Role).where(Role.name == role)).one()
+    if session.get(UserRole, (user_id, role_row.id)) is not None:
+        return False
+    session.add(UserRole(user_id=user_id, role_id=role_row.id))
+    session.flush()
+    return True
+
+
+def _check_free(session: Session, *, username: str, email: str) -> None:
+    if find_by_identifier(session, username) is not None:
+        raise UsernameTaken(field="username")
+    if find_by_identifier(session, email) is not None:
+        raise EmailTaken(field="email")
+
+
+def validate_new_user(settings: Settings, data: NewUser) -> NewUser:
+    """`data` checked and normalised; raises the first problem found."""
+    username = validate_username(data.username)
+    email = normalise_email(data.email)
+    full_name = validate_full_name(data.full_name)
+    if data.password is not None:
+        check_policy(
+            data.password, min_length=settings.password_min_length, username=username, email=email
+        )
+    return dataclasses.replace(data, username=username, email=email, full_name=full_name)
+
+
+def create_user(
+    session: Session,
+    *,
+    settings: Settings,
+    data: NewUser,
+    ctx: RequestContext,
+    actor_id: int | None = None,
+) -> User:
+    """Create a user (an Admin when `data.is_admin`); nothing is written on error."""
+    data = validate_new_user(settings, data)
+    _check_free(session, username=data.username, email=data.email)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        email=data.email,
+        password_hash=passwords(settings).hash(data.password) if data.password else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # Lost a race with a concurrent create of the same name or address.
+        _check_free(session, username=data.username, email=data.email)
+        raise
+    assert user.id is not None
+    grant_role(session, user_id=user.id, role=USER_ROLE)
+    if data.is_admin:
+        grant_role(session, user_id=user.id, role=ADMIN_ROLE)
+    audit.record(
+        session, kind="user.created", ctx=ctx, user_id=user.id, actor_id=actor_id,
+        admin=data.is_admin,
+    )
+    return user
+
+
+def set_password(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    password: str,
+    ctx: RequestContext,
+    actor_id: int | None = None,
+    kind: str = "password.changed",
+) -> None:
+    """Set a new password (policy checked) and sign the user out everywhere."""
+    check_policy(
+        password, min_length=settings.password_min_length, username=user.username, email=user.email
+    )
+    user.password_hash = passwords(settings).hash(password)
+    user.updated_at = now()
+    session.add(user)
+    assert user.id is not None
+    sessions.revoke_all(session, user_id=user.id)
+    audit.record(session, kind=kind, ctx=ctx, user_id=user.id, actor_id=actor_id)

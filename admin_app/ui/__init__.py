@@ -1,0 +1,1 @@
+"""The Reflex face: routes, layout, states and pages."""

@@ -1,0 +1,180 @@
+"""The signed-in frame: sidebar (drawer on narrow screens) with the user menu at its foot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from admin_app.settings import get_settings
+from admin_app.ui import routes
+from admin_app.ui.state.auth import AuthState
+
+SIDEBAR_WIDTH = "15rem"
+
+
+def brand() -> rx.Component:
+    return rx.hstack(
+        rx.image(src="/logo.svg", width="28px", height="28px", alt=""),
+        rx.heading(get_settings().app_name, size="4", weight="bold"),
+        align="center",
+        spacing="2",
+    )
+
+
+def nav_link(label: str, icon: str, href: str) -> rx.Component:
+    active = AuthState.router.page.path == href
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center", spacing="3"),
+        href=href,
+        underline="none",
+        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        border_radius="var(--radius-2)",
+        padding="0.5rem 0.75rem",
+        width="100%",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def nav() -> rx.Component:
+    return rx.vstack(
+        nav_link("Dashboard", "layout-dashboard", routes.DASHBOARD),
+        rx.cond(AuthState.is_admin, nav_link("Users", "users", routes.USERS)),
+        nav_link("API keys", "key-round", routes.API_KEYS),
+        rx.cond(AuthState.is_admin, nav_link("Audit log", "scroll-text", routes.AUDIT)),
+        spacing="1",
+        width="100%",
+        role="navigation",
+        aria_label="Main",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.avatar(fallback=AuthState.initials, size="2", radius="full"),
+                rx.vstack(
+                    rx.text(AuthState.full_name, size="2", weight="medium", truncate=True),
+                    rx.text(AuthState.email, size="1", color_scheme="gray", truncate=True),
+                    spacing="0",
+                    align="start",
+                    min_width="0",
+                ),
+                variant="ghost",
+                color_scheme="gray",
+                height="auto",
+                padding="0.5rem",
+                width="100%",
+                justify="start",
+                aria_label="User menu",
+                id="user-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(
+                rx.icon("user", size=16), "Profile", on_click=rx.redirect(routes.PROFILE)
+            ),
+            rx.menu.item(
+                rx.icon("sun-moon", size=16), "Light / dark theme", on_click=rx.toggle_color_mode
+            ),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("log-out", size=16), "Sign out", color="red", on_click=AuthState.sign_out
+            ),
+        ),
+    )
+
+
+def sidebar_body() -> rx.Component:
+    return rx.vstack(
+        brand(),
+        rx.separator(),
+        nav(),
+        rx.spacer(),
+        rx.separator(),
+        user_menu(),
+        height="100%",
+        width="100%",
+        padding="1rem",
+        spacing="3",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.box(
+        sidebar_body(),
+        width=SIDEBAR_WIDTH,
+        min_width=SIDEBAR_WIDTH,
+        height="100vh",
+        position="sticky",
+        top="0",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+    )
+
+
+def top_bar() -> rx.Component:
+    """Narrow screens: the same sidebar, in a drawer behind a menu button."""
+    return rx.hstack(
+        rx.drawer.root(
+            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Menu")),
+            rx.drawer.overlay(),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    sidebar_body(),
+                    width="80%",
+                    max_width=SIDEBAR_WIDTH,
+                    height="100%",
+                    background=rx.color("gray", 2),
+                )
+            ),
+            direction="left",
+        ),
+        brand(),
+        padding="0.75rem 1rem",
+        align="center",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        width="100%",
+    )
+
+
+def loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), height="100vh", aria_label="Loading")
+
+
+def signed_in_frame(content: rx.Component) -> rx.Component:
+    return rx.cond(
+        AuthState.signed_in,
+        rx.flex(
+            rx.desktop_only(sidebar()),
+            rx.box(
+                rx.mobile_and_tablet(top_bar()),
+                rx.box(content, padding=["1rem", "1rem", "1.5rem", "2rem"], max_width="72rem"),
+                flex="1",
+                min_width="0",
+            ),
+            min_height="100vh",
+        ),
+        loading(),
+    )
+
+
+def protected_page(
+    route: str, title: str, on_load: list | None = None
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """`@rx.page` for signed-in users: the server checks the session at every load."""
+
+    def decorate(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def framed() -> rx.Component:
+            return signed_in_frame(page())
+
+        framed.__name__ = page.__name__
+        return rx.page(
+            route=route,
+            title=f"{title} | {get_settings().app_name}",
+            on_load=[AuthState.guard, *(on_load or [])],
+        )(framed)
+
+    return decorate

@@ -1,0 +1,1 @@
+"""One module per page, its state beside it. Importing a module registers its page."""

@@ -1,0 +1,80 @@
+"""/dev/mailbox: mails kept by the console sender, for development without SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import reflex as rx
+
+from admin_app.mail import mailbox
+from admin_app.settings import get_settings
+from admin_app.ui import routes
+
+
+class MailboxState(rx.State):
+    enabled: bool = False
+    mails: list[dict[str, str]] = []
+
+    @rx.event
+    async def load(self) -> None:
+        settings = get_settings()
+        # Codes land here; outside development it would hand them to anyone.
+        self.enabled = settings.mail_is_console and not settings.is_production
+        if not self.enabled:
+            self.mails = []
+            return
+        stored = await asyncio.to_thread(mailbox.read, settings.mailbox_dir)
+        self.mails = [
+            {
+                "to": mail.to,
+                "subject": mail.subject,
+                "text": mail.text,
+                "sent_at": dt.datetime.fromtimestamp(mail.sent_at, dt.UTC).strftime(
+                    "%Y-%m-%d %H:%M:%S UTC"
+                ),
+            }
+            for mail in stored
+        ]
+
+
+def mail_card(mail: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(mail["subject"], size="3"),
+            rx.text("To ", mail["to"], " at ", mail["sent_at"], size="1", color_scheme="gray"),
+            rx.el.pre(mail["text"], style={"whiteSpace": "pre-wrap", "margin": 0}),
+            spacing="2",
+        ),
+        width="100%",
+        class_name="mail",
+    )
+
+
+@rx.page(route=routes.MAILBOX, title="Development mailbox", on_load=MailboxState.load)
+def mailbox_page() -> rx.Component:
+    return rx.container(
+        rx.vstack(
+            rx.heading("Development mailbox", size="7", as_="h1"),
+            rx.cond(
+                MailboxState.enabled,
+                rx.vstack(
+                    rx.text(
+                        "SMTP_HOST is not set, so mail is printed to the console and kept here.",
+                        color_scheme="gray",
+                    ),
+                    rx.button("Refresh", on_click=MailboxState.load, variant="soft"),
+                    rx.cond(
+                        MailboxState.mails.length() > 0,
+                        rx.foreach(MailboxState.mails, mail_card),
+                        rx.text("No mail yet."),
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.text("The development mailbox is off: mail goes out through SMTP."),
+            ),
+            spacing="4",
+            padding_y="2rem",
+        )
+    )

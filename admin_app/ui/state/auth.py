@@ -1,0 +1,90 @@
+"""The shared auth state: who is signed in, checked on the server at each page load.
+
+The session cookie is HttpOnly: it is read here from the websocket handshake
+(`router.headers.cookie`, never sent to the browser) and checked against the
+session row on every protected page load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote
+
+import reflex as rx
+
+from admin_app.db import session_scope
+from admin_app.security.client_ip import client_ip
+from admin_app.services import sessions
+from admin_app.services.context import RequestContext
+from admin_app.settings import get_settings
+from admin_app.ui import routes
+from admin_app.ui.navigation import post_to
+
+COOKIE_NAME = "token"
+
+
+class AuthState(rx.State):
+    signed_in: bool = False
+    username: str = ""
+    full_name: str = ""
+    email: str = ""
+    is_admin: bool = False
+
+    @rx.var
+    def initials(self) -> str:
+        parts = self.full_name.split()
+        return "".join(part[0] for part in parts[:2]).upper() or self.username[:1].upper()
+
+    def _token(self) -> str | None:
+        try:
+            jar = SimpleCookie(self.router.headers.cookie)
+        except CookieError:
+            return None
+        morsel = jar.get(COOKIE_NAME)
+        return morsel.value if morsel else None
+
+    def _request_context(self) -> RequestContext:
+        headers = self.router.headers
+        return RequestContext(
+            ip=client_ip(
+                self.router.session.client_ip,
+                headers.raw_headers.get("x-forwarded-for"),
+                get_settings().trusted_proxies,
+            ),
+            user_agent=headers.user_agent,
+        )
+
+    async def _session_user(self) -> sessions.SessionUser | None:
+        token = self._token()
+        if not token:
+            return None
+
+        def check() -> sessions.SessionUser | None:
+            with session_scope() as db:
+                return sessions.current_user(db, settings=get_settings(), token=token)
+
+        return await asyncio.to_thread(check)
+
+    def _show(self, user: sessions.SessionUser | None) -> None:
+        self.signed_in = user is not None
+        self.username = user.username if user else ""
+        self.full_name = user.full_name if user else ""
+        self.email = user.email if user else ""
+        self.is_admin = user.is_admin if user else False
+
+    @rx.event
+    async def guard(self):  # type: ignore[no-untyped-def]
+        """on_load of every protected page: signed-out visitors go to /login?next=."""
+        user = await self._session_user()
+        self._show(user)
+        if user is None:
+            path = self.router.url.path or routes.DASHBOARD
+            query = self.router.url.query
+            target = f"{path}?{query}" if query else path
+            return rx.redirect(f"{routes.LOGIN}?next={quote(target, safe='/')}")
+        return None
+
+    @rx.event
+    def sign_out(self):  # type: ignore[no-untyped-def]
+        return post_to(routes.SIGN_OUT)

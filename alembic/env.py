@@ -1,0 +1,35 @@
+"""Alembic environment: the SQLModel metadata, and the engine of admin_app.db.
+
+A caller may hand a connection in `config.attributes["connection"]` (tests and
+start-up do), otherwise the engine comes from settings.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from admin_app import models
+from admin_app.db import get_engine
+
+target_metadata = models.metadata
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    with get_engine().connect() as conn:
+        _run(conn)
+        conn.commit()
