@@ -1,4 +1,4 @@
-"""Command line: `python -m admin_app create-admin | reset-password | migrate`.
+"""Command line: `python -m admin_app create-admin | reset-password | migrate | build | serve`.
 
 Prompts when a value is not given by flag; `--password-stdin` reads the
 password from standard input for scripts. Bad input prints one line and
@@ -16,6 +16,7 @@ from admin_app import migrate
 from admin_app.db import session_scope
 from admin_app.errors import DomainError, NotFound
 from admin_app.services import users
+from admin_app.services.bootstrap import ensure_superadmin
 from admin_app.services.context import RequestContext
 from admin_app.settings import SettingsError, get_settings
 
@@ -77,8 +78,12 @@ def reset_password(args: argparse.Namespace) -> str:
             raise NotFound(f"no user with the email {email.strip()}")
         password = _new_password(args)
         users.set_password(
-            session, settings=settings, user=user, password=password,
-            ctx=RequestContext.cli(), kind="password.reset",
+            session,
+            settings=settings,
+            user=user,
+            password=password,
+            ctx=RequestContext.cli(),
+            kind="password.reset",
         )
         return f"Password reset for {user.username}; their sessions were signed out."
 
@@ -86,6 +91,23 @@ def reset_password(args: argparse.Namespace) -> str:
 def run_migrations(_args: argparse.Namespace) -> str:
     migrate.upgrade()
     return "Database is up to date."
+
+
+def run_server(args: argparse.Namespace) -> str:
+    from admin_app.server import serve
+
+    migrate.upgrade()
+    with session_scope() as session:
+        ensure_superadmin(session, settings=get_settings())
+    serve(host=args.host, port=args.port or get_settings().app_port)
+    return "Server stopped."
+
+
+def build_frontend(args: argparse.Namespace) -> str:
+    from admin_app.frontend_build import build
+
+    built = build(get_settings(), force=args.force)
+    return "Frontend built." if built else "Frontend is up to date."
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,7 +118,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--username")
     create.add_argument("--full-name")
     create.add_argument("--email")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     create.set_defaults(handler=create_admin)
 
     reset = commands.add_parser("reset-password", help="set a new password for a user")
@@ -107,6 +131,14 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=run_migrations
     )
+    build = commands.add_parser("build", help="build the frontend if its sources changed")
+    build.add_argument("--force", action="store_true")
+    build.set_defaults(handler=build_frontend)
+
+    serve = commands.add_parser("serve", help="serve the built app (pages and API) on one port")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, help="default: the port of APP_URL")
+    serve.set_defaults(handler=run_server)
     return root
 
 

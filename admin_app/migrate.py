@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from admin_app.db import get_engine
+from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
 

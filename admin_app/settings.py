@@ -157,7 +157,9 @@ def _app_url(env: Mapping[str, str]) -> str:
     url = (_str(env, "APP_URL") or "http://localhost:3000").rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"APP_URL must be an http(s) URL such as http://localhost:3000, not {url!r}.")
+        raise SettingsError(
+            f"APP_URL must be an http(s) URL such as http://localhost:3000, not {url!r}."
+        )
     return url
 
 

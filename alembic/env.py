@@ -6,10 +6,9 @@ start-up do), otherwise the engine comes from settings.
 
 from __future__ import annotations
 
-from alembic import context
-
 from admin_app import models
 from admin_app.db import get_engine
+from alembic import context
 
 target_metadata = models.metadata
 

@@ -60,7 +60,9 @@ class SmtpSender:
         try:
             if s.smtp_security == "ssl":
                 client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS,
+                    s.smtp_host,
+                    s.smtp_port,
+                    timeout=SMTP_TIMEOUT_SECONDS,
                     context=ssl.create_default_context(),
                 )
             else:

@@ -17,7 +17,9 @@ class AuthSession(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     created_at: dt.datetime = Field(default_factory=now)
     last_seen_at: dt.datetime = Field(default_factory=now)
@@ -36,7 +38,9 @@ class HandoffTicket(SQLModel, table=True):
 
     token_hash: str = Field(primary_key=True, max_length=64)
     session_id: str = Field(
-        sa_column=Column(String(64), ForeignKey("sessions.id", ondelete="CASCADE"), index=True, nullable=False)
+        sa_column=Column(
+            String(64), ForeignKey("sessions.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     expires_at: dt.datetime
     used_at: dt.datetime | None = Field(default=None)

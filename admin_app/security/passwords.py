@@ -59,9 +59,7 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(gzip.decompress(data).decode().split())
 
 
-def check_policy(
-    password: str, *, min_length: int, username: str = "", email: str = ""
-) -> None:
+def check_policy(password: str, *, min_length: int, username: str = "", email: str = "") -> None:
     """Raise WeakPassword with a human reason when `password` is refused."""
     value = normalise(password)
     if len(value) < min_length:
@@ -73,4 +71,6 @@ def check_policy(
         raise WeakPassword("That password is too common; choose another.", field="password")
     personal = {username.casefold(), email.casefold(), email.split("@")[0].casefold()}
     if lowered in personal - {""}:
-        raise WeakPassword("The password must differ from your username and email.", field="password")
+        raise WeakPassword(
+            "The password must differ from your username and email.", field="password"
+        )

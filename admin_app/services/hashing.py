@@ -14,4 +14,6 @@ def _hasher(memory_kib: int, time_cost: int, parallelism: int) -> Passwords:
 
 
 def passwords(settings: Settings) -> Passwords:
-    return _hasher(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
+    return _hasher(
+        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+    )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, select, update
+from sqlmodel import Session, col
 
 from admin_app.clock import now
 from admin_app.models import AuthSession, HandoffTicket, Role, User, UserRole
@@ -47,7 +47,9 @@ def lifetime_seconds(settings: Settings) -> int:
     return settings.session_cookie_max_age or DEFAULT_SESSION_LIFETIME_SECONDS
 
 
-def start(session: Session, *, settings: Settings, user_id: int, ctx: RequestContext) -> AuthSession:
+def start(
+    session: Session, *, settings: Settings, user_id: int, ctx: RequestContext
+) -> AuthSession:
     """Open a session row for a user who has just proved who they are."""
     row = AuthSession(
         id=new_id(),
@@ -84,7 +86,7 @@ def redeem_handoff(session: Session, *, settings: Settings, ticket: str) -> str 
     if not ticket or len(ticket) > 128:
         return None
     moment = now()
-    claimed = session.exec(  # type: ignore[call-overload]
+    claimed = session.execute(
         update(HandoffTicket)
         .where(
             and_(
@@ -94,7 +96,7 @@ def redeem_handoff(session: Session, *, settings: Settings, ticket: str) -> str 
             )
         )
         .values(used_at=moment)
-        .returning(HandoffTicket.session_id)
+        .returning(col(HandoffTicket.session_id))
     ).first()
     if claimed is None:
         return None
@@ -128,25 +130,25 @@ def current_user(session: Session, *, settings: Settings, token: str | None) -> 
         return None
     moment = now()
     admin_role = (
-        select(UserRole.user_id)
-        .join(Role)
-        .where(Role.name == ADMIN_ROLE, UserRole.user_id == User.id)
+        select(col(UserRole.user_id))
+        .join(Role, col(Role.id) == col(UserRole.role_id))
+        .where(col(Role.name) == ADMIN_ROLE, col(UserRole.user_id) == col(User.id))
         .exists()
     )
-    row = session.exec(
+    row = session.execute(
         select(
-            AuthSession.last_seen_at,
-            User.id,
-            User.username,
-            User.full_name,
-            User.email,
+            col(AuthSession.last_seen_at),
+            col(User.id),
+            col(User.username),
+            col(User.full_name),
+            col(User.email),
             admin_role,
         )
         .join(User, col(User.id) == AuthSession.user_id)
         .where(
-            AuthSession.id == session_id,
+            col(AuthSession.id) == session_id,
             col(AuthSession.revoked_at).is_(None),
-            AuthSession.expires_at > moment,
+            col(AuthSession.expires_at) > moment,
             col(User.is_active).is_(True),
         )
     ).first()
@@ -154,7 +156,7 @@ def current_user(session: Session, *, settings: Settings, token: str | None) -> 
         return None
     last_seen, user_id, username, full_name, email, is_admin = row
     if moment - last_seen > LAST_SEEN_RESOLUTION:
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             update(AuthSession).where(col(AuthSession.id) == session_id).values(last_seen_at=moment)
         )
     return SessionUser(
@@ -184,5 +186,5 @@ def revoke_all(session: Session, *, user_id: int, except_id: str | None = None) 
     )
     if except_id is not None:
         query = query.where(col(AuthSession.id) != except_id)
-    result = session.exec(query.values(revoked_at=now()))  # type: ignore[call-overload]
-    return int(result.rowcount or 0)
+    result = session.execute(query.values(revoked_at=now()))
+    return int(getattr(result, "rowcount", 0) or 0)

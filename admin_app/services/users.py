@@ -30,7 +30,9 @@ from admin_app.settings import Settings
 # ASCII only, so that lower() agrees everywhere and no two usernames can look
 # alike through Unicode confusables.
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
-USERNAME_RULES = "3-32 letters, digits, dots, dashes or underscores, starting with a letter or digit"
+USERNAME_RULES = (
+    "3-32 letters, digits, dots, dashes or underscores, starting with a letter or digit"
+)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -89,10 +91,11 @@ def role_names(session: Session, user_id: int) -> list[str]:
 
 def grant_role(session: Session, *, user_id: int, role: str) -> bool:
     """Give `role` to the user; False when they already had it."""
-    role_row = session.exec(select(Role).where(Role.name == role)).one()
-    if session.get(UserRole, (user_id, role_row.id)) is not None:
+    role_id = session.exec(select(Role.id).where(Role.name == role)).one()
+    assert role_id is not None
+    if session.get(UserRole, (user_id, role_id)) is not None:
         return False
-    session.add(UserRole(user_id=user_id, role_id=role_row.id))
+    session.add(UserRole(user_id=user_id, role_id=role_id))
     session.flush()
     return True
 
@@ -146,7 +149,11 @@ def create_user(
     if data.is_admin:
         grant_role(session, user_id=user.id, role=ADMIN_ROLE)
     audit.record(
-        session, kind="user.created", ctx=ctx, user_id=user.id, actor_id=actor_id,
+        session,
+        kind="user.created",
+        ctx=ctx,
+        user_id=user.id,
+        actor_id=actor_id,
         admin=data.is_admin,
     )
     return user

@@ -73,9 +73,7 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(
-                rx.icon("user", size=16), "Profile", on_click=rx.redirect(routes.PROFILE)
-            ),
+            rx.menu.item(rx.icon("user", size=16), "Profile", on_click=rx.redirect(routes.PROFILE)),
             rx.menu.item(
                 rx.icon("sun-moon", size=16), "Light / dark theme", on_click=rx.toggle_color_mode
             ),

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 import reflex as rx
+from reflex.event import EventSpec
 
 
-def post_to(action: str, fields: dict[str, str] | None = None) -> rx.event.EventSpec:
+def post_to(action: str, fields: dict[str, str] | None = None) -> EventSpec:
     payload = json.dumps(fields or {})
     return rx.call_script(
         "(() => {"

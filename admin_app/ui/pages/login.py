@@ -10,6 +10,7 @@ from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
 from admin_app.services import signin
+from admin_app.services.context import RequestContext
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
@@ -19,6 +20,16 @@ from admin_app.ui.state.auth import AuthState
 NOTICES = {
     "expired": "Your sign-in took too long to finish. Please sign in again.",
 }
+
+
+def sign_in_with_password(identifier: str, password: str, ctx: RequestContext) -> str:
+    """Blocking (argon2, database): the page runs it in a worker thread."""
+    settings = get_settings()
+    with session_scope() as db:
+        user = signin.check_password(
+            db, settings=settings, identifier=identifier, password=password, ctx=ctx
+        )
+        return signin.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="password")
 
 
 class LoginState(AuthState):
@@ -32,7 +43,7 @@ class LoginState(AuthState):
         return safe_next(self.router.url.query_parameters.get("next"))
 
     @rx.event
-    async def load(self):  # type: ignore[no-untyped-def]
+    async def load(self):
         settings = get_settings()
         self.uses_password = settings.uses_passwords
         self.signup_enabled = settings.signup_enabled
@@ -44,27 +55,17 @@ class LoginState(AuthState):
         return None
 
     @rx.event
-    async def submit(self, form: dict):  # type: ignore[no-untyped-def]
+    async def submit(self, form: dict):
         if self.busy:
             return
         self.busy, self.error = True, ""
         yield
-        settings = get_settings()
         identifier = str(form.get("identifier", ""))
         password = str(form.get("password", ""))
-        ctx = self._request_context()
-
-        def sign_in() -> str:
-            with session_scope() as db:
-                user = signin.check_password(
-                    db, settings=settings, identifier=identifier, password=password, ctx=ctx
-                )
-                return signin.browser_ticket(
-                    db, settings=settings, user=user, ctx=ctx, method="password"
-                )
-
         try:
-            ticket = await asyncio.to_thread(sign_in)
+            ticket = await asyncio.to_thread(
+                sign_in_with_password, identifier, password, self._request_context()
+            )
         except DomainError as exc:
             self.busy, self.error = False, exc.message
             return

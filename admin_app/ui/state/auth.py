@@ -74,7 +74,7 @@ class AuthState(rx.State):
         self.is_admin = user.is_admin if user else False
 
     @rx.event
-    async def guard(self):  # type: ignore[no-untyped-def]
+    async def guard(self):
         """on_load of every protected page: signed-out visitors go to /login?next=."""
         user = await self._session_user()
         self._show(user)
@@ -86,5 +86,5 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def sign_out(self):  # type: ignore[no-untyped-def]
+    def sign_out(self):
         return post_to(routes.SIGN_OUT)

