@@ -136,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=build_frontend)
 
     serve = commands.add_parser("serve", help="serve the built app (pages and API) on one port")
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
     serve.add_argument("--port", type=int, help="default: the port of APP_URL")
     serve.set_defaults(handler=run_server)
     return root

@@ -34,8 +34,9 @@ class PostgresServer:
 
     def stop(self) -> None:
         subprocess.run(
-            self._as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate",
-                            "stop"]),
+            self._as_owner(
+                [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"]
+            ),
             capture_output=True,
             check=False,
         )
@@ -47,10 +48,17 @@ class PostgresServer:
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
-            self._as_owner([
-                str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-w", "-l",
-                str(self.datadir.parent / "log"), *args,
-            ]),
+            self._as_owner(
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.datadir),
+                    "-w",
+                    "-l",
+                    str(self.datadir.parent / "log"),
+                    *args,
+                ]
+            ),
             check=True,
             capture_output=True,
         )
@@ -81,14 +89,28 @@ def start() -> PostgresServer | None:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     subprocess.run(
-        server._as_owner([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", user,
-                          "--no-sync", "-E", "UTF8"]),
+        server._as_owner(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(datadir),
+                "-A",
+                "trust",
+                "-U",
+                user,
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
     # Durability off: this server lives for one test run.
-    options = f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off " \
-              "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    options = (
+        f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
     server._pg_ctl("start", "-o", options)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -17,7 +17,7 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -44,8 +44,9 @@ class Inbox:
 
     def code_for(self, address: str, *, count: int = 1, timeout: float = 10) -> str:
         """The 6-digit code in mail number `count` to `address`."""
-        match = re.search(r"\b(\d{6})\b", self.text(self.wait_for(address, count=count,
-                                                                  timeout=timeout)))
+        match = re.search(
+            r"\b(\d{6})\b", self.text(self.wait_for(address, count=count, timeout=timeout))
+        )
         assert match, "no 6-digit code in the mail"
         return match.group(1)
 
