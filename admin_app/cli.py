@@ -26,11 +26,18 @@ class CliError(Exception):
 
 
 def _ask(prompt: str) -> str:
-    print(prompt, end="", file=sys.stderr, flush=True)
+    # Piped answers are not echoed: end the prompt's line so that any error
+    # that follows starts a line of its own.
+    print(prompt, end="" if sys.stdin.isatty() else "\n", file=sys.stderr, flush=True)
     line = sys.stdin.readline()
     if not line:
         raise CliError("no input: give the value by flag or answer the prompt")
-    return line.rstrip("\n")
+    return line.rstrip("\r\n")
+
+
+def _value(given: str | None, prompt: str) -> str:
+    """A flag's value when given (even empty: that is refused later), else a prompt."""
+    return given if given is not None else _ask(prompt)
 
 
 def _ask_secret(prompt: str) -> str:
@@ -44,7 +51,7 @@ def _new_password(args: argparse.Namespace) -> str:
         line = sys.stdin.readline()
         if not line.strip():
             raise CliError("--password-stdin: no password on standard input")
-        return line.rstrip("\n")
+        return line.rstrip("\r\n")
     password = _ask_secret("Password: ")
     if _ask_secret("Password (again): ") != password:
         raise CliError("the two passwords differ")
@@ -53,9 +60,9 @@ def _new_password(args: argparse.Namespace) -> str:
 
 def create_admin(args: argparse.Namespace) -> str:
     settings = get_settings()
-    username = args.username or _ask("Username: ")
-    full_name = args.full_name or _ask("Full name: ")
-    email = args.email or _ask("Email: ")
+    username = _value(args.username, "Username: ")
+    full_name = _value(args.full_name, "Full name: ")
+    email = _value(args.email, "Email: ")
     password = _new_password(args)
     data = users.NewUser(
         username=username, full_name=full_name, email=email, password=password, is_admin=True
@@ -70,7 +77,7 @@ def create_admin(args: argparse.Namespace) -> str:
 
 def reset_password(args: argparse.Namespace) -> str:
     settings = get_settings()
-    email = args.email or _ask("Email: ")
+    email = _value(args.email, "Email: ")
     migrate.upgrade()
     with session_scope() as session:
         user = users.find_by_identifier(session, users.normalise_email(email))
@@ -151,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\ncancelled", file=sys.stderr)

@@ -68,13 +68,12 @@ def error_line(result: subprocess.CompletedProcess[str]) -> str:
     """The one line a refused command printed, checked to be the whole story."""
     assert result.returncode == 1, result
     assert result.stdout == ""
-    stderr = result.stderr
-    # Prompts go to stderr without a newline, so the answers' line breaks are missing.
-    while stderr.startswith(PROMPTS):
-        stderr = stderr.removeprefix(next(p for p in PROMPTS if stderr.startswith(p)))
-    assert stderr.count("\n") == 1 and stderr.endswith("\n"), result.stderr
-    assert stderr.startswith("error: "), result.stderr
-    return stderr.rstrip("\n")
+    # With stdin piped, each prompt ends its own line on stderr; the error follows.
+    *prompts, last = result.stderr.splitlines()
+    assert all(line in PROMPTS for line in prompts), result.stderr
+    assert result.stderr.endswith("\n")
+    assert last.startswith("error: "), result.stderr
+    return last
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,7 +41,7 @@ def test_prompts_create_an_admin_on_a_first_install(prompted: Prompted) -> None:
 
 def test_prompts_ask_for_each_value_in_turn(prompted: Prompted) -> None:
     result, _ = prompted
-    assert result.stderr == "Username: Full name: Email: Password: Password (again): "
+    assert result.stderr == "Username: \nFull name: \nEmail: \nPassword: \nPassword (again): \n"
 
 
 def test_password_is_stored_as_an_argon2id_hash(prompted: Prompted) -> None:
@@ -157,3 +157,28 @@ def test_running_out_of_answers_is_one_error_line(seeded_dir: Path, seeded_db: D
     result = run_cli(seeded_dir, "create-admin", answers=lines("grace", "Grace Hopper"))
     assert error_line(result) == ("error: no input: give the value by flag or answer the prompt")
     assert seeded_db.usernames() == ["ada", "bob"]
+
+
+def test_empty_flag_value_is_refused_not_prompted(seeded_dir: Path, seeded_db: Db) -> None:
+    result = run_cli(
+        seeded_dir,
+        "create-admin",
+        "--username",
+        "grace",
+        "--full-name",
+        "",
+        "--email",
+        "g@example.com",
+        "--password-stdin",
+        answers=lines(PASSWORD, "another line"),
+    )
+    assert error_line(result) == "error: Enter a full name."
+    assert seeded_db.usernames() == ["ada", "bob"]
+
+
+def test_crlf_answers_do_not_put_a_carriage_return_in_the_password(fresh_dir: Path) -> None:
+    answers = "grace\r\nGrace Hopper\r\ngrace@example.com\r\n" + f"{PASSWORD}\r\n" * 2
+    result = run_cli(fresh_dir, "create-admin", answers=answers)
+    assert result.returncode == 0, result.stderr
+    stored = Db(fresh_dir / "admin_app.db").user("grace")["password_hash"]
+    assert HASHER.verify(stored, PASSWORD)

@@ -37,7 +37,7 @@ def reset(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Reset:
 def test_reset_asks_for_email_then_password_twice_and_says_what_it_did(reset: Reset) -> None:
     result, _ = reset
     assert result.returncode == 0, result.stderr
-    assert result.stderr == "Email: Password: Password (again): "
+    assert result.stderr == "Email: \nPassword: \nPassword (again): \n"
     assert result.stdout == "Password reset for ada; their sessions were signed out.\n"
 
 
