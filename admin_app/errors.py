@@ -95,3 +95,9 @@ class AccountDisabled(DomainError):
     code = "account_disabled"
     status = 403
     message = "This account is disabled. Ask an administrator to enable it."
+
+
+class SignupDisabled(DomainError):
+    code = "signup_disabled"
+    status = 403
+    message = "Sign-up is turned off here. Ask an administrator for an account."

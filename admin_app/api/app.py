@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from admin_app import __version__
-from admin_app.api.routes import browser_session, info
+from admin_app.api import errors
+from admin_app.api.routes import auth, browser_session, info
 from admin_app.settings import get_settings
 
 
@@ -18,6 +19,9 @@ def build_api() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    errors.install(api)
+    api.add_middleware(errors.BodyLimit)
     api.include_router(browser_session.router)
     api.include_router(info.router)
+    api.include_router(auth.router)
     return api

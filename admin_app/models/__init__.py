@@ -4,7 +4,9 @@ from sqlmodel import SQLModel
 
 from admin_app.models.audit import AuditEvent
 from admin_app.models.code import OneTimeCode
+from admin_app.models.rate_limit import RateLimit
 from admin_app.models.session import AuthSession, HandoffTicket
+from admin_app.models.token import RefreshToken
 from admin_app.models.user import Role, User, UserRole
 
 metadata = SQLModel.metadata
@@ -14,6 +16,8 @@ __all__ = [
     "AuthSession",
     "HandoffTicket",
     "OneTimeCode",
+    "RateLimit",
+    "RefreshToken",
     "Role",
     "User",
     "UserRole",

@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = Field(default=True)
     mfa_enabled: bool = Field(default=False)
+    # Bumped by a password change or reset and by disabling: every API token
+    # carries the stamp it was issued under and dies when it moves on.
+    security_stamp: int = Field(default=0)
     created_at: dt.datetime = Field(default_factory=now)
     updated_at: dt.datetime = Field(default_factory=now)
 

@@ -1,21 +1,56 @@
-"""Sign-in stages. A stage proves something about the user; `finish` opens the session.
+"""Sign-in as stages, the same for pages and API (SPEC sections 1 and 3).
 
-Every stage costs the same for an unknown identifier as for a known one with
-a wrong secret, and answers the same: the sign-in never reveals who has an
-account.
+`begin` takes what the user typed and either proves who they are (password
+mode, MFA off) or parks the half-finished sign-in under a code row and mails
+the code; `complete` takes the code. A half-finished sign-in opens nothing.
+Every stage costs the same, and answers the same, for an unknown identifier
+as for a known one: the sign-in never reveals who has an account.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 from sqlmodel import Session
 
+from admin_app.clock import now
 from admin_app.errors import AccountDisabled, InvalidCredentials
-from admin_app.models import AuthSession, User
-from admin_app.services import audit, sessions
+from admin_app.mail.senders import Sender
+from admin_app.models import AuthSession, OneTimeCode, User
+from admin_app.security.codes import mask_email
+from admin_app.services import audit, codes, mailer, sessions, throttle
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
 from admin_app.services.users import find_by_identifier
 from admin_app.settings import Settings
+
+MAX_IDENTIFIER = 320
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CodeSent:
+    """A sign-in (or sign-up) waiting for the code that was mailed."""
+
+    otp_session_id: str
+    expires_in: int
+    sent_to: str
+    resend_in: int
+    purpose: str
+
+
+def code_sent(row: OneTimeCode, *, sent_to: str | None = None) -> CodeSent:
+    moment = now()
+    return CodeSent(
+        otp_session_id=row.id,
+        expires_in=max(0, math.ceil((row.expires_at - moment).total_seconds())),
+        sent_to=sent_to or mask_email(row.email),
+        resend_in=max(
+            0,
+            math.ceil(codes.RESEND_COOLDOWN_SECONDS - (moment - row.created_at).total_seconds()),
+        ),
+        purpose=row.purpose,
+    )
 
 
 def check_password(
@@ -27,16 +62,19 @@ def check_password(
     or AccountDisabled (only once the password has been proved).
     """
     hasher = passwords(settings)
+    identifier = identifier.strip()[:MAX_IDENTIFIER]
     user = find_by_identifier(session, identifier)
     # An unknown user still pays one argon2 verify, against a dummy hash.
     ok = hasher.verify(user.password_hash if user else None, password[:4096])
     if user is None or not ok:
+        throttle.record_failure(session, settings=settings, identifier=identifier, ip=ctx.ip)
         audit.record(
             session,
             kind="signin.failed",
             ctx=ctx,
             user_id=user.id if user else None,
-            identifier=identifier.strip()[:320],
+            identifier=identifier,
+            reason="password",
         )
         # The failure must be on record even though the caller's scope rolls back.
         session.commit()
@@ -49,6 +87,153 @@ def check_password(
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
         session.add(user)
+    return user
+
+
+def send_code(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    purpose: str,
+    ctx: RequestContext,
+    payload: dict[str, object],
+    sender: Sender | None = None,
+) -> CodeSent:
+    """Issue a code for `user` and mail it; on a mail failure nothing is kept."""
+    issued = codes.issue(
+        session,
+        settings=settings,
+        purpose=purpose,
+        email=user.email,
+        user_id=user.id,
+        payload=payload,
+    )
+    mailer.send_code(settings, to=user.email, purpose=purpose, code=issued.code, sender=sender)
+    audit.record(session, kind="code.sent", ctx=ctx, user_id=user.id, purpose=purpose)
+    return code_sent(issued.row)
+
+
+def decoy_code(
+    session: Session, *, settings: Settings, purpose: str, address: str, payload: dict[str, object]
+) -> CodeSent:
+    """What an unknown address gets: the same answer, no mail, about the same time."""
+    issued = codes.issue(
+        session,
+        settings=settings,
+        purpose=purpose,
+        email=address,
+        user_id=None,
+        payload={**payload, "decoy": True},
+    )
+    mailer.send_timer.imitate()
+    sent_to = mask_email(address) if "@" in address else mask_email("x@" + "•••")
+    return code_sent(issued.row, sent_to=sent_to)
+
+
+def begin(
+    session: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    password: str | None,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> User | CodeSent:
+    """First stage. A User means signed in; CodeSent means a code is on its way."""
+    identifier = identifier.strip()[:MAX_IDENTIFIER]
+    throttle.check(session, settings=settings, identifier=identifier, ip=ctx.ip)
+    payload: dict[str, object] = {"identifier": identifier}
+    if settings.auth_mode == "otp":
+        user = find_by_identifier(session, identifier)
+        if user is None or not user.is_active:
+            return decoy_code(
+                session,
+                settings=settings,
+                purpose="signin",
+                address=identifier.casefold(),
+                payload=payload,
+            )
+        return send_code(
+            session,
+            settings=settings,
+            user=user,
+            purpose="signin",
+            ctx=ctx,
+            payload=payload,
+            sender=sender,
+        )
+    user = check_password(
+        session, settings=settings, identifier=identifier, password=password or "", ctx=ctx
+    )
+    if settings.auth_mode == "password+otp" or user.mfa_enabled:
+        return send_code(
+            session,
+            settings=settings,
+            user=user,
+            purpose="mfa",
+            ctx=ctx,
+            payload=payload,
+            sender=sender,
+        )
+    throttle.record_success(session, settings=settings, identifier=identifier)
+    return user
+
+
+def resend(
+    session: Session,
+    *,
+    settings: Settings,
+    otp_session_id: str,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> CodeSent:
+    """A fresh code for a waiting sign-in or sign-up (after the cooldown)."""
+    issued = codes.reissue(session, settings=settings, code_id=otp_session_id)
+    row = issued.row
+    if codes.payload_of(row).get("decoy"):
+        mailer.send_timer.imitate()
+        return code_sent(row, sent_to=mask_email(row.email) if "@" in row.email else None)
+    mailer.send_code(settings, to=row.email, purpose=row.purpose, code=issued.code, sender=sender)
+    audit.record(session, kind="code.sent", ctx=ctx, user_id=row.user_id, purpose=row.purpose)
+    return code_sent(row)
+
+
+def complete(
+    session: Session, *, settings: Settings, otp_session_id: str, code: str, ctx: RequestContext
+) -> User:
+    """Second stage: the mailed code. Returns the signed-in (or newly signed-up) user."""
+    from admin_app.services import signup  # signup completes through this same stage
+
+    row = codes.pending(session, otp_session_id)
+    payload = codes.payload_of(row)
+    identifier = str(payload.get("identifier") or row.email)
+    throttle.check(session, settings=settings, identifier=identifier, ip=ctx.ip)
+    try:
+        row = codes.verify(session, settings=settings, code_id=otp_session_id, code=code)
+    except (codes.WrongCode, codes.CodeUsedUp) as exc:
+        throttle.record_failure(session, settings=settings, identifier=identifier, ip=ctx.ip)
+        audit.record(
+            session,
+            kind="signin.failed",
+            ctx=ctx,
+            user_id=row.user_id,
+            identifier=identifier,
+            reason=exc.code,
+        )
+        session.commit()
+        raise
+    if payload.get("decoy"):
+        # Unreachable without the code, which was never sent anywhere.
+        raise codes.UnknownCodeSession()
+    if row.purpose == "signup":
+        user = signup.create_account(session, settings=settings, payload=payload, ctx=ctx)
+    else:
+        found = session.get(User, row.user_id) if row.user_id is not None else None
+        if found is None or not found.is_active:
+            raise InvalidCredentials()
+        user = found
+    throttle.record_success(session, settings=settings, identifier=identifier)
     return user
 
 

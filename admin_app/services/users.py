@@ -25,6 +25,7 @@ from admin_app.security.passwords import check_policy
 from admin_app.services import audit, sessions
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
+from admin_app.services.token_families import revoke_for_user as revoke_refresh_tokens
 from admin_app.settings import Settings
 
 # ASCII only, so that lower() agrees everywhere and no two usernames can look
@@ -126,15 +127,22 @@ def create_user(
     data: NewUser,
     ctx: RequestContext,
     actor_id: int | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a user (an Admin when `data.is_admin`); nothing is written on error."""
+    """Create a user (an Admin when `data.is_admin`); nothing is written on error.
+
+    `password_hash` is for a password already checked and hashed (sign-up
+    hashes at its first step and creates the account once the code is in).
+    """
     data = validate_new_user(settings, data)
     _check_free(session, username=data.username, email=data.email)
+    if data.password:
+        password_hash = passwords(settings).hash(data.password)
     user = User(
         username=data.username,
         full_name=data.full_name,
         email=data.email,
-        password_hash=passwords(settings).hash(data.password) if data.password else None,
+        password_hash=password_hash,
     )
     try:
         with session.begin_nested():
@@ -168,14 +176,25 @@ def set_password(
     ctx: RequestContext,
     actor_id: int | None = None,
     kind: str = "password.changed",
+    keep_session_id: str | None = None,
 ) -> None:
-    """Set a new password (policy checked) and sign the user out everywhere."""
+    """Set a new password (policy checked) and sign the user out everywhere
+    (but `keep_session_id`, the browser that made the change)."""
     check_policy(
         password, min_length=settings.password_min_length, username=user.username, email=user.email
     )
     user.password_hash = passwords(settings).hash(password)
     user.updated_at = now()
+    user.security_stamp += 1
     session.add(user)
     assert user.id is not None
-    sessions.revoke_all(session, user_id=user.id)
-    audit.record(session, kind=kind, ctx=ctx, user_id=user.id, actor_id=actor_id)
+    sessions.revoke_all(session, user_id=user.id, except_id=keep_session_id)
+    tokens_revoked = revoke_refresh_tokens(session, user_id=user.id)
+    audit.record(
+        session,
+        kind=kind,
+        ctx=ctx,
+        user_id=user.id,
+        actor_id=actor_id,
+        refresh_tokens_revoked=tokens_revoked,
+    )

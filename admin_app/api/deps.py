@@ -1,0 +1,31 @@
+"""Dependencies of the API routes: the client context and the caller's identity."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from admin_app.api.context import request_context
+from admin_app.db import session_scope
+from admin_app.errors import NotAuthenticated
+from admin_app.services import api_tokens
+from admin_app.services.api_tokens import Principal
+from admin_app.services.context import RequestContext
+from admin_app.settings import get_settings
+
+
+def context(request: Request) -> RequestContext:
+    return request_context(request)
+
+
+def bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise NotAuthenticated("Send an access token: Authorization: Bearer <token>.")
+    return value.strip()
+
+
+def principal(request: Request) -> Principal:
+    """The caller, from `Authorization: Bearer <access token>`."""
+    token = bearer(request)
+    with session_scope() as db:
+        return api_tokens.authenticate_access(db, settings=get_settings(), token=token)

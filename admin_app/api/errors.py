@@ -1,0 +1,98 @@
+"""Every error the API answers is `{"detail": "<sentence>", "code": "<machine_code>"}`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from admin_app.errors import DomainError, RateLimited
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error(
+    status: int, detail: str, code: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+async def _domain(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error(exc.status, exc.message, exc.code, headers)
+
+
+async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for item in exc.errors()[:5]:
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        problems.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+    return error(422, "The request is not valid: " + "; ".join(problems) + ".", "invalid_request")
+
+
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return error(
+        exc.status_code,
+        str(exc.detail),
+        STATUS_CODES.get(exc.status_code, "error"),
+        dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error(500, "Something went wrong on our side.", "internal_error")
+
+
+def install(api: FastAPI) -> None:
+    api.add_exception_handler(DomainError, _domain)
+    api.add_exception_handler(RequestValidationError, _validation)
+    api.add_exception_handler(StarletteHTTPException, _http)
+    api.add_exception_handler(Exception, _unexpected)
+
+
+class BodyLimit:
+    """Refuse bodies over MAX_BODY_BYTES before anyone reads them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            await error(413, "The request body is too large.", "body_too_large")(
+                scope, receive, send
+            )
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise StarletteHTTPException(413, "The request body is too large.")
+            return message
+
+        await self.app(scope, limited, send)

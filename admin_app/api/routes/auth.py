@@ -1,0 +1,138 @@
+"""The auth API (SPEC section 6): the same sign-in stages as the pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from admin_app.api.deps import context, principal
+from admin_app.api.schemas import (
+    ErrorOut,
+    LoginIn,
+    MeOut,
+    OtpRequiredOut,
+    RefreshIn,
+    ResendOtpIn,
+    SignupIn,
+    TokensOut,
+    VerifyOtpIn,
+)
+from admin_app.db import session_scope
+from admin_app.services import api_tokens, mfa, signin, signup
+from admin_app.services.api_tokens import Principal
+from admin_app.services.context import RequestContext
+from admin_app.services.signin import CodeSent
+from admin_app.services.users import NewUser
+from admin_app.settings import get_settings
+
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)  # type: ignore[arg-type]
+
+
+def _otp_required(sent: CodeSent) -> OtpRequiredOut:
+    return OtpRequiredOut(
+        otp_session_id=sent.otp_session_id,
+        expires_in=sent.expires_in,
+        sent_to=sent.sent_to,
+        resend_in=sent.resend_in,
+    )
+
+
+def _tokens(pair: api_tokens.TokenPair) -> TokensOut:
+    return TokensOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+    )
+
+
+@router.post("/login")
+def login(body: LoginIn, ctx: RequestContext = Depends(context)) -> TokensOut | OtpRequiredOut:
+    """Sign in with an email or username (and a password in password modes).
+
+    Answers the token pair, or `otp_required` when a code was mailed: then
+    call `/auth/verify-otp`. Unknown users get the same answers as wrong
+    passwords.
+    """
+    settings = get_settings()
+    with session_scope() as db:
+        outcome = signin.begin(
+            db, settings=settings, identifier=body.identifier, password=body.password, ctx=ctx
+        )
+        if isinstance(outcome, CodeSent):
+            return _otp_required(outcome)
+        return _tokens(
+            api_tokens.issue_pair(db, settings=settings, user=outcome, ctx=ctx, method="password")
+        )
+
+
+@router.post("/verify-otp")
+def verify_otp(body: VerifyOtpIn, ctx: RequestContext = Depends(context)) -> TokensOut:
+    """Finish a sign-in or sign-up with the mailed 6-digit code."""
+    settings = get_settings()
+    with session_scope() as db:
+        user = signin.complete(
+            db, settings=settings, otp_session_id=body.otp_session_id, code=body.code, ctx=ctx
+        )
+        return _tokens(
+            api_tokens.issue_pair(db, settings=settings, user=user, ctx=ctx, method="code")
+        )
+
+
+@router.post("/resend-otp")
+def resend_otp(body: ResendOtpIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
+    """Mail a new code (60 s after the last one); the answer carries a new `otp_session_id`."""
+    with session_scope() as db:
+        return _otp_required(
+            signin.resend(db, settings=get_settings(), otp_session_id=body.otp_session_id, ctx=ctx)
+        )
+
+
+@router.post("/refresh")
+def refresh(body: RefreshIn, ctx: RequestContext = Depends(context)) -> TokensOut:
+    """Trade a refresh token for a new pair; the old refresh token dies (rotation)."""
+    with session_scope() as db:
+        return _tokens(
+            api_tokens.refresh(
+                db, settings=get_settings(), refresh_token=body.refresh_token, ctx=ctx
+            )
+        )
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(body: RefreshIn) -> Response:
+    """End the refresh token's whole family."""
+    with session_scope() as db:
+        api_tokens.logout(db, settings=get_settings(), refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/signup")
+def signup_start(body: SignupIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
+    """Start a sign-up: a code goes to the email; `/auth/verify-otp` creates the account."""
+    with session_scope() as db:
+        sent = signup.begin(
+            db,
+            settings=get_settings(),
+            data=NewUser(
+                username=body.username,
+                full_name=body.full_name,
+                email=body.email,
+                password=body.password,
+            ),
+            ctx=ctx,
+        )
+        return _otp_required(sent)
+
+
+@router.get("/me")
+def me(caller: Principal = Depends(principal)) -> MeOut:
+    """The caller, their roles and effective permissions."""
+    return MeOut(
+        id=caller.user_id,
+        username=caller.username,
+        full_name=caller.full_name,
+        email=caller.email,
+        mfa_enabled=caller.mfa_enabled or mfa.always_on(get_settings()),
+        roles=caller.roles,
+        permissions=caller.permissions,
+    )

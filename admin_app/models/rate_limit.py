@@ -1,0 +1,19 @@
+"""Failure counters for throttling, shared by every worker through the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+
+class RateLimit(SQLModel, table=True):
+    __tablename__ = "rate_limits"
+
+    # "id:<hmac of the identifier>" or "ip:<address>"; identifiers are keyed
+    # by HMAC so the table holds no list of who tried to sign in.
+    key: str = Field(primary_key=True, max_length=128)
+    failures: int = Field(default=0)
+    window_start: dt.datetime
+    blocked_until: dt.datetime | None = Field(default=None)
+    updated_at: dt.datetime

@@ -1,0 +1,96 @@
+"""Per-user MFA in password mode (SPEC section 3).
+
+In `otp` and `password+otp` modes a code is part of every sign-in, so MFA
+is always on there and cannot be switched.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from admin_app.errors import DomainError, InvalidCredentials
+from admin_app.mail.senders import Sender
+from admin_app.models import User
+from admin_app.services import audit, codes
+from admin_app.services.context import RequestContext
+from admin_app.services.hashing import passwords
+from admin_app.services.signin import CodeSent, send_code
+from admin_app.settings import Settings
+
+
+class MfaFixed(DomainError):
+    code = "mfa_always_on"
+    status = 409
+    message = "In this sign-in mode every sign-in already needs an email code."
+
+
+def always_on(settings: Settings) -> bool:
+    return settings.auth_mode != "password"
+
+
+def _switchable(settings: Settings) -> None:
+    if always_on(settings):
+        raise MfaFixed()
+
+
+def enable(session: Session, *, settings: Settings, user: User, ctx: RequestContext) -> None:
+    _switchable(settings)
+    user.mfa_enabled = True
+    session.add(user)
+    audit.record(session, kind="mfa.enabled", ctx=ctx, user_id=user.id)
+
+
+def disable_with_password(
+    session: Session, *, settings: Settings, user: User, password: str, ctx: RequestContext
+) -> None:
+    """Turning MFA off needs proof: the password ..."""
+    _switchable(settings)
+    if not passwords(settings).verify(user.password_hash, password):
+        audit.record(session, kind="mfa.disable_failed", ctx=ctx, user_id=user.id)
+        session.commit()
+        raise InvalidCredentials("That password is not right.", field="password")
+    _disable(session, user=user, ctx=ctx)
+
+
+def send_disable_code(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> CodeSent:
+    """... or a fresh code sent to the user's address."""
+    _switchable(settings)
+    return send_code(
+        session,
+        settings=settings,
+        user=user,
+        purpose="confirm",
+        ctx=ctx,
+        payload={"identifier": user.email, "action": "mfa.disable"},
+        sender=sender,
+    )
+
+
+def disable_with_code(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    otp_session_id: str,
+    code: str,
+    ctx: RequestContext,
+) -> None:
+    _switchable(settings)
+    row = codes.pending(session, otp_session_id)
+    if row.user_id != user.id or row.purpose != "confirm":
+        raise codes.UnknownCodeSession()
+    codes.verify(session, settings=settings, code_id=otp_session_id, code=code)
+    _disable(session, user=user, ctx=ctx)
+
+
+def _disable(session: Session, *, user: User, ctx: RequestContext) -> None:
+    user.mfa_enabled = False
+    session.add(user)
+    audit.record(session, kind="mfa.disabled", ctx=ctx, user_id=user.id)
