@@ -6,7 +6,14 @@ import reflex as rx
 
 from admin_app.api.app import build_api
 from admin_app.startup import on_backend_start
-from admin_app.ui.pages import dashboard, login, mailbox, profile  # noqa: F401  (registers pages)
+from admin_app.ui.pages import (  # noqa: F401  (importing a page module registers it)
+    dashboard,
+    login,
+    mailbox,
+    profile,
+    signup,
+    verify,
+)
 
 app = rx.App(
     api_transformer=build_api(),

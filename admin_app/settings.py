@@ -174,13 +174,34 @@ def _jwt_secret(env: Mapping[str, str], app_env: str, data_dir: Path) -> str:
             f"JWT_SECRET is required in production (at least {MIN_SECRET_BYTES} bytes); "
             'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
-    path = data_dir / "jwt_secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+    return _development_secret(data_dir / "jwt_secret")
+
+
+def _development_secret(path: Path) -> str:
+    """Read the generated development secret, creating it once.
+
+    Written to a temporary file and linked into place, so a second worker
+    starting at the same moment never reads a half-written file, and a file
+    that is too short is replaced rather than trusted.
+    """
+    existing = path.read_text().strip() if path.exists() else ""
+    if len(existing.encode()) >= MIN_SECRET_BYTES:
+        return existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        if existing or path.exists():
+            os.replace(temporary, path)  # too short to trust: replace it
+        else:
+            os.link(temporary, path)  # fails if another worker won the race
         log.warning("JWT_SECRET is not set: generated a development secret in %s", path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
     return path.read_text().strip()
 
 

@@ -217,3 +217,12 @@ def test_app_url_loses_its_trailing_slash(data_dir: Path) -> None:
 def test_unknown_app_env_is_refused(data_dir: Path) -> None:
     with pytest.raises(SettingsError, match="development, production"):
         _load(data_dir, APP_ENV="staging")
+
+
+@pytest.mark.parametrize("stored", ["", "short"])
+def test_a_short_development_secret_file_is_replaced(data_dir: Path, stored: str) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "jwt_secret").write_text(stored)
+    settings = load_settings({"DATA_DIR": str(data_dir)})
+    assert len(settings.jwt_secret.encode()) >= MIN_SECRET_BYTES
+    assert (data_dir / "jwt_secret").read_text().strip() == settings.jwt_secret

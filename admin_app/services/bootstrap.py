@@ -28,7 +28,7 @@ def _free_username(session: Session, email: str) -> str:
 
 
 def ensure_superadmin(session: Session, *, settings: Settings) -> None:
-    """Make sure SUPERADMIN_EMAIL exists and is an Admin; idempotent.
+    """Make sure SUPERADMIN_EMAIL exists, is active and is an Admin; idempotent.
 
     In password modes SUPERADMIN_PASSWORD (re)sets the password: the escape
     hatch for a lost admin password. It is only written when it differs from
@@ -67,6 +67,11 @@ def ensure_superadmin(session: Session, *, settings: Settings) -> None:
         )
         return
     assert user.id is not None
+    if not user.is_active:
+        # The escape hatch must open even when the account was disabled.
+        user.is_active = True
+        session.add(user)
+        audit.record(session, kind="user.enabled", ctx=CTX, user_id=user.id)
     if users.grant_role(session, user_id=user.id, role=ADMIN_ROLE):
         audit.record(session, kind="role.granted", ctx=CTX, user_id=user.id, role=ADMIN_ROLE)
     if password is not None and not passwords(settings).verify(user.password_hash, password):

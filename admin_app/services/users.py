@@ -48,9 +48,12 @@ class NewUser:
 def normalise_email(raw: str) -> str:
     """The normalised form of `raw`, or InvalidEmail with email-validator's reason."""
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
+        normalised = validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise InvalidEmail(str(exc), field="email") from None
+    # Lower-cased whole: addresses match regardless of case, and SQLite's
+    # lower() (ASCII only) then agrees with Python's for every stored value.
+    return normalised.lower()
 
 
 def validate_username(raw: str) -> str:

@@ -77,7 +77,7 @@ def test_flags_and_password_on_stdin_create_an_admin_without_prompting(
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout == "Created admin grace <Grace@example.com>.\n"
+    assert result.stdout == "Created admin grace <grace@example.com>.\n"
     assert seeded_db.usernames() == ["ada", "bob", "grace"]
     assert seeded_db.user("grace")["full_name"] == "Grace Hopper"
     assert seeded_db.roles("grace") == ["Admin", "User"]

@@ -128,3 +128,12 @@ def test_a_token_issued_in_the_future_is_refused() -> None:
     token = jwt.encode(_claims(iat=moment + 600, exp=moment + 1200), SECRET, algorithm="HS256")
     with pytest.raises(InvalidToken):
         tokens.verify(SECRET, token, typ=TokenType.ACCESS)
+
+
+def test_verify_follows_the_application_clock(travel) -> None:  # type: ignore[no-untyped-def]
+    token = tokens.issue(SECRET, typ=TokenType.ACCESS, sub="42", ttl=60)
+    travel(60 + tokens.LEEWAY_SECONDS + 1)
+    with pytest.raises(InvalidToken):
+        tokens.verify(SECRET, token, typ=TokenType.ACCESS)
+    fresh = tokens.issue(SECRET, typ=TokenType.ACCESS, sub="42", ttl=60)
+    assert tokens.verify(SECRET, fresh, typ=TokenType.ACCESS)["sub"] == "42"

@@ -53,7 +53,7 @@ def _events(engine: Engine, kind: str) -> list[AuditEvent]:
 def test_create_user_stores_normalised_values(db: Session, settings: Settings) -> None:
     user = _create(db, settings, email="  Ada.Lovelace@EXAMPLE.Com ", full_name="  Ada   Lovelace ")
     assert user.id is not None
-    assert user.email == "Ada.Lovelace@example.com"
+    assert user.email == "ada.lovelace@example.com"
     assert user.full_name == "Ada Lovelace"
     assert user.username == "ada"
     assert user.is_active is True
@@ -264,3 +264,14 @@ def test_find_by_identifier_takes_email_or_username_in_any_case(
     for identifier in ("", "   ", "carol", "carol@example.com", "ad", "ada@elsewhere.example"):
         assert users.find_by_identifier(db, identifier) is None, identifier
     assert users.find_by_identifier(db, "x" * 400) is None
+
+
+def test_a_non_ascii_capital_in_an_email_is_found_and_unique(
+    db: Session, settings: Settings
+) -> None:
+    user = _create(db, settings, email="Élise@example.com")
+    for identifier in ("Élise@example.com", "élise@example.com"):
+        found = users.find_by_identifier(db, identifier)
+        assert found is not None and found.id == user.id, identifier
+    with pytest.raises(EmailTaken):
+        _create(db, settings, username="other", email="élise@example.com")

@@ -11,6 +11,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+from tests.support.postgres import free_port
+
 
 class Inbox:
     def __init__(self) -> None:
@@ -54,7 +56,9 @@ class Inbox:
 class SmtpServer:
     def __init__(self) -> None:
         self.inbox = Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=0)
+        # aiosmtpd checks itself by connecting to the port it was given, so
+        # port 0 ("any") cannot work: pick a free one first.
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=free_port())
 
     def start(self) -> None:
         self.controller.start()
@@ -64,4 +68,4 @@ class SmtpServer:
 
     @property
     def port(self) -> int:
-        return int(self.controller.server.sockets[0].getsockname()[1])
+        return int(self.controller.port)

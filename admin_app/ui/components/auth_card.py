@@ -67,5 +67,5 @@ def form_error(message: rx.Var) -> rx.Component:
     )
 
 
-def submit_button(label: str, busy: rx.Var) -> rx.Component:
+def submit_button(label: str | rx.Var, busy: rx.Var) -> rx.Component:
     return rx.button(label, type="submit", loading=busy, size="3", width="100%")

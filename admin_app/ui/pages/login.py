@@ -11,10 +11,12 @@ from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
 from admin_app.services import signin
 from admin_app.services.context import RequestContext
+from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
 from admin_app.ui.navigation import post_to
+from admin_app.ui.pages.verify import VerifyState
 from admin_app.ui.state.auth import AuthState
 
 NOTICES = {
@@ -22,14 +24,24 @@ NOTICES = {
 }
 
 
-def sign_in_with_password(identifier: str, password: str, ctx: RequestContext) -> str:
-    """Blocking (argon2, database): the page runs it in a worker thread."""
+def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) -> str | CodeSent:
+    """Blocking (argon2, database, mail): the page runs it in a worker thread.
+
+    A hand-off ticket when the user is signed in, CodeSent when a code must follow.
+    """
     settings = get_settings()
     with session_scope() as db:
-        user = signin.check_password(
+        outcome = signin.begin(
             db, settings=settings, identifier=identifier, password=password, ctx=ctx
         )
-        return signin.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="password")
+        if isinstance(outcome, CodeSent):
+            return outcome
+        return signin.browser_ticket(
+            db, settings=settings, user=outcome, ctx=ctx, method="password"
+        )
+
+
+sign_in_with_password = begin_sign_in  # TEMP: benchmark in progress still imports this name
 
 
 class LoginState(AuthState):
@@ -61,16 +73,22 @@ class LoginState(AuthState):
         self.busy, self.error = True, ""
         yield
         identifier = str(form.get("identifier", ""))
-        password = str(form.get("password", ""))
+        password = str(form.get("password", "")) if self.uses_password else None
         try:
-            ticket = await asyncio.to_thread(
-                sign_in_with_password, identifier, password, self._request_context()
+            outcome = await asyncio.to_thread(
+                begin_sign_in, identifier, password, self._request_context()
             )
         except DomainError as exc:
             self.busy, self.error = False, exc.message
             return
+        if isinstance(outcome, CodeSent):
+            verify = await self.get_state(VerifyState)
+            verify._park(outcome, self._next())
+            self.busy = False
+            yield rx.redirect(routes.VERIFY)
+            return
         # busy stays on: the page is about to be replaced by the navigation.
-        yield post_to(routes.SESSION_HANDOFF, {"ticket": ticket, "next": self._next()})
+        yield post_to(routes.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
 
 
 def login_form() -> rx.Component:
@@ -82,7 +100,9 @@ def login_form() -> rx.Component:
                 LoginState.uses_password,
                 field("Password", "password", type="password", autocomplete="current-password"),
             ),
-            submit_button("Sign in", LoginState.busy),
+            submit_button(
+                rx.cond(LoginState.uses_password, "Sign in", "Continue"), LoginState.busy
+            ),
             spacing="4",
             width="100%",
         ),
@@ -105,5 +125,9 @@ def login_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        subtitle="Sign in to continue",
+        subtitle=rx.cond(
+            LoginState.uses_password,
+            "Sign in to continue",
+            "Sign in with a code sent to your email",
+        ),
     )

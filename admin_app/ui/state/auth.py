@@ -30,6 +30,9 @@ class AuthState(rx.State):
     full_name: str = ""
     email: str = ""
     is_admin: bool = False
+    # Backend-only (leading underscore): never sent to the browser.
+    _user_id: int = 0
+    _session_id: str = ""
 
     @rx.var
     def initials(self) -> str:
@@ -72,6 +75,8 @@ class AuthState(rx.State):
         self.full_name = user.full_name if user else ""
         self.email = user.email if user else ""
         self.is_admin = user.is_admin if user else False
+        self._user_id = user.user_id if user else 0
+        self._session_id = user.session_id if user else ""
 
     @rx.event
     async def guard(self):

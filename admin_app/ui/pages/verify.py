@@ -1,0 +1,238 @@
+"""/verify: the code screen of sign-in, sign-up and MFA.
+
+One real input (so paste, the phone's one-time-code autofill, screen
+readers and the keyboard all work) lies over six boxes that show the digits;
+the sixth digit submits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from admin_app.db import session_scope
+from admin_app.errors import DomainError
+from admin_app.security.codes import DIGITS
+from admin_app.services import signin
+from admin_app.services.context import RequestContext
+from admin_app.services.signin import CodeSent
+from admin_app.settings import get_settings
+from admin_app.ui import routes
+from admin_app.ui.components.auth_card import auth_card, form_error
+from admin_app.ui.navigation import post_to
+from admin_app.ui.state.auth import AuthState
+
+PURPOSE_TEXT = {
+    "signin": "We sent a sign-in code to",
+    "mfa": "To finish signing in, enter the code we sent to",
+    "signup": "To create your account, enter the code we sent to",
+}
+
+
+def complete_with_code(otp_session_id: str, code: str, ctx: RequestContext) -> str:
+    """Blocking: check the code, open the session, return the cookie hand-off ticket."""
+    settings = get_settings()
+    with session_scope() as db:
+        user = signin.complete(
+            db, settings=settings, otp_session_id=otp_session_id, code=code, ctx=ctx
+        )
+        return signin.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="code")
+
+
+def resend_code(otp_session_id: str, ctx: RequestContext) -> CodeSent:
+    with session_scope() as db:
+        return signin.resend(db, settings=get_settings(), otp_session_id=otp_session_id, ctx=ctx)
+
+
+class VerifyState(AuthState):
+    # The parked sign-in's id stays on the server (underscore: backend-only).
+    _otp_session_id: str = ""
+    _next: str = routes.DASHBOARD
+    _ticking: bool = False
+    sent_to: str = ""
+    purpose: str = "signin"
+    code: str = ""
+    error: str = ""
+    busy: bool = False
+    resend_in: int = 0
+
+    def _park(self, sent: CodeSent, next_path: str) -> None:
+        """Called by /login and /signup: remember the waiting flow, then go to /verify."""
+        self._otp_session_id = sent.otp_session_id
+        self._next = next_path
+        self.sent_to = sent.sent_to
+        self.purpose = sent.purpose
+        self.resend_in = sent.resend_in
+        self.code, self.error, self.busy = "", "", False
+
+    @rx.var
+    def digits(self) -> list[str]:
+        return [self.code[i] if i < len(self.code) else "" for i in range(DIGITS)]
+
+    @rx.var
+    def lead(self) -> str:
+        return PURPOSE_TEXT.get(self.purpose, PURPOSE_TEXT["signin"])
+
+    @rx.event
+    def load(self):
+        if not self._otp_session_id:
+            return rx.redirect(routes.LOGIN)
+        return VerifyState.tick
+
+    @rx.event(background=True)
+    async def tick(self):
+        """The visible resend countdown."""
+        async with self:
+            if self._ticking:
+                return
+            self._ticking = True
+        try:
+            while True:
+                await asyncio.sleep(1)
+                async with self:
+                    if self.resend_in <= 0:
+                        return
+                    self.resend_in -= 1
+        finally:
+            async with self:
+                self._ticking = False
+
+    @rx.event
+    async def type_code(self, value: str):
+        self.code = "".join(ch for ch in value if ch.isdigit())[:DIGITS]
+        if len(self.code) == DIGITS and not self.busy:
+            return VerifyState.submit
+        return None
+
+    @rx.event
+    async def submit(self, _form: dict | None = None):
+        if self.busy or len(self.code) != DIGITS:
+            if len(self.code) != DIGITS:
+                self.error = f"Enter the {DIGITS}-digit code."
+            return
+        self.busy, self.error = True, ""
+        yield
+        try:
+            ticket = await asyncio.to_thread(
+                complete_with_code, self._otp_session_id, self.code, self._request_context()
+            )
+        except DomainError as exc:
+            self.busy, self.error, self.code = False, exc.message, ""
+            return
+        self._otp_session_id = ""
+        yield post_to(routes.SESSION_HANDOFF, {"ticket": ticket, "next": self._next})
+
+    @rx.event
+    async def resend(self):
+        if self.resend_in > 0 or self.busy:
+            return
+        self.busy = True
+        yield
+        try:
+            sent = await asyncio.to_thread(
+                resend_code, self._otp_session_id, self._request_context()
+            )
+        except DomainError as exc:
+            self.busy, self.error = False, exc.message
+            return
+        self._park(sent, self._next)
+        self.error = ""
+        yield VerifyState.tick
+
+
+def digit_box(index: int) -> rx.Component:
+    filled = VerifyState.digits[index] != ""
+    current = VerifyState.code.length() == index
+    return rx.center(
+        rx.text(VerifyState.digits[index], size="6", weight="bold"),
+        width="2.75rem",
+        height="3.25rem",
+        border_radius="var(--radius-3)",
+        border=rx.cond(
+            current,
+            f"2px solid {rx.color('accent', 9)}",
+            rx.cond(filled, f"1px solid {rx.color('gray', 9)}", f"1px solid {rx.color('gray', 7)}"),
+        ),
+        background=rx.color("gray", 1),
+    )
+
+
+def code_input() -> rx.Component:
+    return rx.vstack(
+        rx.el.label(
+            "Verification code", html_for="code", style={"fontWeight": 500, "fontSize": "0.875rem"}
+        ),
+        rx.box(
+            rx.hstack(*[digit_box(i) for i in range(DIGITS)], spacing="2", aria_hidden="true"),
+            rx.el.input(
+                id="code",
+                name="code",
+                value=VerifyState.code,
+                on_change=VerifyState.type_code,
+                input_mode="numeric",
+                auto_complete="one-time-code",
+                max_length=DIGITS,
+                auto_focus=True,
+                disabled=VerifyState.busy,
+                style={
+                    "position": "absolute",
+                    "inset": "0",
+                    "width": "100%",
+                    "opacity": "0",
+                    "cursor": "text",
+                    "fontSize": "16px",
+                },
+            ),
+            position="relative",
+        ),
+        spacing="2",
+        align="center",
+        width="100%",
+    )
+
+
+def resend_button() -> rx.Component:
+    return rx.button(
+        rx.cond(
+            VerifyState.resend_in > 0,
+            rx.text("Resend code in ", VerifyState.resend_in, " s"),
+            rx.text("Resend code"),
+        ),
+        on_click=VerifyState.resend,
+        disabled=VerifyState.resend_in > 0,
+        variant="ghost",
+        type="button",
+    )
+
+
+@rx.page(
+    route=routes.VERIFY,
+    title=f"Enter your code | {get_settings().app_name}",
+    on_load=VerifyState.load,
+)
+def verify_page() -> rx.Component:
+    return auth_card(
+        rx.text(VerifyState.lead, " ", rx.text.strong(VerifyState.sent_to), ".", size="2"),
+        rx.form(
+            rx.vstack(
+                form_error(VerifyState.error),
+                code_input(),
+                rx.button(
+                    "Verify", type="submit", loading=VerifyState.busy, size="3", width="100%"
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=VerifyState.submit,
+            width="100%",
+        ),
+        rx.hstack(
+            resend_button(),
+            rx.link("Start over", href=routes.LOGIN, size="2"),
+            justify="between",
+            width="100%",
+            align="center",
+        ),
+        subtitle="Check your email",
+    )

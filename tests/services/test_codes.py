@@ -1,0 +1,275 @@
+"""One-time email codes: format, storage, tries, expiry, single use, resend caps, races."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from admin_app.errors import DomainError, RateLimited
+from admin_app.models import OneTimeCode, User
+from admin_app.security import codes as primitives
+from admin_app.services import codes
+from admin_app.settings import Settings
+
+MakeUser = Callable[..., User]
+Travel = Callable[[float], None]
+
+
+def _issue(db: Session, settings: Settings, user: User, purpose: str = "signin") -> codes.Issued:
+    issued = codes.issue(
+        db,
+        settings=settings,
+        purpose=purpose,
+        email=user.email,
+        user_id=user.id,
+        payload={"identifier": user.username},
+    )
+    db.commit()
+    return issued
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def _raw_row(engine: Engine, code_id: str) -> dict[str, object]:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(codes.table).where(codes.table.c.id == code_id)).one()
+    return dict(row._mapping)
+
+
+def test_codes_are_six_digits_with_leading_zeros_kept() -> None:
+    drawn = [primitives.new_code() for _ in range(2000)]
+    assert all(re.fullmatch(r"\d{6}", code) for code in drawn)
+    assert any(code.startswith("0") for code in drawn)  # 1 - 0.9**2000: never flaky
+    assert len(set(drawn)) > 1900
+
+
+def test_the_code_is_stored_only_as_an_hmac_bound_to_its_attempt(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    user = make_user()
+    issued = _issue(db, settings, user)
+    assert re.fullmatch(r"\d{6}", issued.code)
+
+    row = _raw_row(engine, issued.row.id)
+    assert all(issued.code not in str(value) for value in row.values())
+    assert re.fullmatch(r"[0-9a-f]{64}", str(row["code_hmac"]))
+    assert row["code_hmac"] == primitives.code_hmac(
+        settings.jwt_secret,
+        code_id=issued.row.id,
+        purpose="signin",
+        subject=f"user:{user.id}",
+        code=issued.code,
+    )
+    # The same code for another attempt, purpose or user hashes differently.
+    for code_id, purpose, subject in [
+        ("other-id", "signin", f"user:{user.id}"),
+        (issued.row.id, "mfa", f"user:{user.id}"),
+        (issued.row.id, "signin", f"user:{user.id + 1}"),
+    ]:
+        assert row["code_hmac"] != primitives.code_hmac(
+            settings.jwt_secret, code_id=code_id, purpose=purpose, subject=subject, code=issued.code
+        )
+
+
+def test_the_right_code_is_accepted_once(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    user = make_user()
+    issued = _issue(db, settings, user)
+    row = codes.verify(db, settings=settings, code_id=issued.row.id, code=f" {issued.code} ")
+    db.commit()
+    assert (row.id, row.user_id, row.purpose) == (issued.row.id, user.id, "signin")
+    assert codes.payload_of(row) == {"identifier": user.username}
+    assert _raw_row(engine, issued.row.id)["consumed_at"] is not None
+
+    # The next request (its own session) finds the sign-in over.
+    with Session(engine) as later:
+        with pytest.raises(codes.UnknownCodeSession):
+            codes.verify(later, settings=settings, code_id=issued.row.id, code=issued.code)
+        with pytest.raises(codes.UnknownCodeSession):
+            codes.pending(later, issued.row.id)
+
+
+def test_wrong_codes_count_down_and_then_even_the_right_one_fails(
+    db: Session, settings: Settings, make_user: MakeUser
+) -> None:
+    issued = _issue(db, settings, make_user())
+    left = []
+    for attempt in [_wrong(issued.code), "12345", "abcdef", "", _wrong(_wrong(issued.code))]:
+        with pytest.raises(codes.WrongCode) as wrong:
+            codes.verify(db, settings=settings, code_id=issued.row.id, code=attempt)
+        assert wrong.value.code == "incorrect_code"
+        assert wrong.value.field == "code"
+        left.append(wrong.value.tries_left)
+    assert left == [4, 3, 2, 1, 0]
+    assert "1 try left" not in str(wrong.value)
+
+    with pytest.raises(codes.CodeUsedUp):
+        codes.verify(db, settings=settings, code_id=issued.row.id, code=issued.code)
+
+
+def test_the_message_says_how_many_tries_are_left(
+    db: Session, settings: Settings, make_user: MakeUser
+) -> None:
+    issued = _issue(db, settings, make_user())
+    messages = []
+    for _ in range(4):
+        with pytest.raises(codes.WrongCode) as wrong:
+            codes.verify(db, settings=settings, code_id=issued.row.id, code=_wrong(issued.code))
+        messages.append(str(wrong.value))
+    assert messages[0].endswith("4 tries left.")
+    assert messages[3].endswith("1 try left.")
+
+
+def test_an_expired_code_fails(
+    db: Session, settings: Settings, make_user: MakeUser, travel: Travel
+) -> None:
+    user = make_user()
+    early = _issue(db, settings, user)
+    travel(settings.otp_ttl - 5)
+    assert codes.verify(db, settings=settings, code_id=early.row.id, code=early.code)
+    db.commit()
+
+    late = _issue(db, settings, make_user())
+    travel(settings.otp_ttl + 1)
+    with pytest.raises(codes.CodeExpired):
+        codes.verify(db, settings=settings, code_id=late.row.id, code=late.code)
+
+
+def test_a_shorter_otp_ttl_is_honoured(
+    db: Session, make_settings: Callable[..., Settings], make_user: MakeUser, travel: Travel
+) -> None:
+    short = make_settings(OTP_TTL_SECONDS=120)
+    issued = _issue(db, short, make_user())
+    travel(121)
+    with pytest.raises(codes.CodeExpired):
+        codes.verify(db, settings=short, code_id=issued.row.id, code=issued.code)
+
+
+def test_unknown_and_absurd_code_sessions_are_refused(db: Session, settings: Settings) -> None:
+    for code_id in ["no-such-id", "", "x" * 65]:
+        with pytest.raises(codes.UnknownCodeSession):
+            codes.verify(db, settings=settings, code_id=code_id, code="123456")
+        with pytest.raises(codes.UnknownCodeSession):
+            codes.pending(db, code_id)
+
+
+def test_a_new_code_waits_for_the_cooldown(
+    db: Session, settings: Settings, make_user: MakeUser, travel: Travel
+) -> None:
+    user = make_user(email="ada@example.com")
+    _issue(db, settings, user)
+    travel(20)
+    with pytest.raises(RateLimited) as limited:
+        codes.issue(db, settings=settings, purpose="signin", email="ADA@example.com", user_id=None)
+    assert limited.value.status == 429
+    assert limited.value.retry_after == 40
+    db.rollback()
+
+    travel(41)
+    assert codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
+
+
+def test_resend_gives_a_new_code_and_kills_the_old_one(
+    db: Session, settings: Settings, make_user: MakeUser, travel: Travel
+) -> None:
+    first = _issue(db, settings, make_user())
+    with pytest.raises(RateLimited):
+        codes.reissue(db, settings=settings, code_id=first.row.id)
+    db.rollback()
+
+    travel(codes.RESEND_COOLDOWN_SECONDS + 1)
+    second = codes.reissue(db, settings=settings, code_id=first.row.id)
+    db.commit()
+    assert second.row.id != first.row.id
+    assert (second.row.purpose, second.row.user_id) == (first.row.purpose, first.row.user_id)
+    assert codes.payload_of(second.row) == codes.payload_of(first.row)
+    with pytest.raises(codes.UnknownCodeSession):
+        codes.verify(db, settings=settings, code_id=first.row.id, code=first.code)
+    assert codes.verify(db, settings=settings, code_id=second.row.id, code=second.code)
+
+
+def test_at_most_five_codes_an_hour_per_address(
+    db: Session, settings: Settings, make_user: MakeUser, travel: Travel
+) -> None:
+    user = make_user(email="ada@example.com")
+    for n in range(codes.MAX_CODES_PER_HOUR):
+        address = user.email if n % 2 else user.email.upper()
+        codes.issue(db, settings=settings, purpose="signin", email=address, user_id=user.id)
+        db.commit()
+        travel(61)
+    with pytest.raises(RateLimited) as limited:
+        codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
+    db.rollback()
+    assert limited.value.retry_after == 3600 - 5 * 61
+    # Another address is not held back.
+    assert codes.issue(
+        db, settings=settings, purpose="signup", email="bob@example.com", user_id=None
+    )
+    db.rollback()
+
+    travel(3600 - 5 * 61 + 1)
+    assert codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
+
+
+def test_the_try_counter_survives_the_callers_rollback(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    issued = _issue(db, settings, make_user())
+    for _ in range(3):
+        with pytest.raises(codes.WrongCode):
+            codes.verify(db, settings=settings, code_id=issued.row.id, code=_wrong(issued.code))
+        db.rollback()
+    assert _raw_row(engine, issued.row.id)["attempts"] == 3
+
+    with Session(engine) as other:
+        with pytest.raises(codes.WrongCode) as wrong:
+            codes.verify(other, settings=settings, code_id=issued.row.id, code=_wrong(issued.code))
+        other.rollback()
+    assert wrong.value.tries_left == 1
+
+
+def test_twenty_concurrent_right_codes_win_once(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    issued = _issue(db, settings, make_user())
+    start = threading.Barrier(20)
+
+    def submit(_: int) -> str:
+        with Session(engine, expire_on_commit=False) as own:
+            start.wait()
+            try:
+                codes.verify(own, settings=settings, code_id=issued.row.id, code=issued.code)
+                own.commit()
+                return "won"
+            except DomainError as exc:
+                own.rollback()
+                return exc.code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(submit, range(20)))
+
+    assert outcomes.count("won") == 1, outcomes
+    assert set(outcomes) - {"won"} <= {"otp_session_invalid", "code_used_up"}
+    row = _raw_row(engine, issued.row.id)
+    assert row["consumed_at"] is not None
+    assert 1 <= int(row["attempts"]) <= codes.MAX_TRIES  # type: ignore[call-overload]
+
+
+def test_a_code_row_is_only_added_not_committed_by_issue(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    user = make_user()
+    issued = codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
+    db.rollback()
+    with Session(engine) as fresh:
+        assert fresh.get(OneTimeCode, issued.row.id) is None

@@ -1,0 +1,194 @@
+"""Sign-in throttling: per identifier (known or not) and per address, kept in the database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from admin_app.errors import InvalidCredentials, RateLimited
+from admin_app.models import User
+from admin_app.services import signin, throttle
+from admin_app.services.context import RequestContext
+from admin_app.settings import Settings
+from tests.conftest import CTX, PASSWORD
+
+MakeUser = Callable[..., User]
+Travel = Callable[[float], None]
+
+
+def _fail(db: Session, settings: Settings, identifier: str, ip: str = "") -> None:
+    throttle.record_failure(db, settings=settings, identifier=identifier, ip=ip)
+    db.commit()
+
+
+def _wait(db: Session, settings: Settings, identifier: str | None, ip: str = "") -> int:
+    """Seconds the identifier (or address) must wait; 0 when it may try now."""
+    try:
+        throttle.check(db, settings=settings, identifier=identifier, ip=ip)
+    except RateLimited as limited:
+        assert limited.status == 429
+        assert limited.code == "too_many_attempts"
+        return limited.retry_after
+    return 0
+
+
+def _failures(engine: Engine, key: str) -> int | None:
+    table = throttle.table
+    with engine.connect() as conn:
+        return conn.execute(sa.select(table.c.failures).where(table.c.key == key)).scalar()
+
+
+def test_the_lock_doubles_from_a_minute_up_to_fifteen() -> None:
+    assert [throttle.lock_seconds(n) for n in range(1, 12)] == [
+        0, 0, 0, 0, 60, 120, 240, 480, 900, 900, 900,
+    ]  # fmt: skip
+
+
+def test_five_failures_then_a_wait_that_doubles(
+    db: Session, settings: Settings, travel: Travel
+) -> None:
+    for _ in range(4):
+        _fail(db, settings, "ada")
+    assert _wait(db, settings, "ada") == 0
+    _fail(db, settings, "ada")
+    assert _wait(db, settings, "ada") == 60
+    travel(30)
+    assert _wait(db, settings, "ada") == 30
+
+    waits = []
+    for expected in [120, 240, 480, 900, 900]:
+        travel(_wait(db, settings, "ada") + 1)
+        assert _wait(db, settings, "ada") == 0
+        _fail(db, settings, "ada")
+        waits.append(_wait(db, settings, "ada"))
+        assert waits[-1] == expected, waits
+    # Someone else is not held back.
+    assert _wait(db, settings, "bob") == 0
+
+
+def test_the_identifier_is_normalised(db: Session, settings: Settings) -> None:
+    for identifier in ["Ada", " ada", "ADA ", "ada", "aDa"]:
+        _fail(db, settings, identifier)
+    assert _wait(db, settings, "ada") == 60
+    assert throttle.identifier_key(settings, " ADA ") == throttle.identifier_key(settings, "ada")
+    # The table never holds the identifier itself.
+    assert "ada" not in throttle.identifier_key(settings, "ada")
+
+
+def test_a_success_starts_over(db: Session, settings: Settings, travel: Travel) -> None:
+    for _ in range(4):
+        _fail(db, settings, "ada")
+    throttle.record_success(db, settings=settings, identifier="ADA")
+    db.commit()
+    for _ in range(4):
+        _fail(db, settings, "ada")
+    assert _wait(db, settings, "ada") == 0
+
+    _fail(db, settings, "ada")
+    assert _wait(db, settings, "ada") == 60
+    throttle.record_success(db, settings=settings, identifier="ada")
+    db.commit()
+    assert _wait(db, settings, "ada") == 0
+    _fail(db, settings, "ada")
+    assert _wait(db, settings, "ada") == 0
+
+
+def test_twelve_hours_of_quiet_start_over(
+    db: Session, engine: Engine, settings: Settings, travel: Travel
+) -> None:
+    for _ in range(7):
+        travel(_wait(db, settings, "ada") + 1)
+        _fail(db, settings, "ada")
+    assert _wait(db, settings, "ada") == 240
+    travel(11 * 3600)
+    _fail(db, settings, "ada")  # not yet quiet enough: the eighth failure
+    assert _wait(db, settings, "ada") == 480
+
+    travel(12 * 3600 + 1)
+    _fail(db, settings, "ada")
+    assert _failures(engine, throttle.identifier_key(settings, "ada")) == 1
+    assert _wait(db, settings, "ada") == 0
+
+
+def test_ten_failures_a_minute_block_an_address(
+    db: Session, settings: Settings, travel: Travel
+) -> None:
+    for n in range(9):
+        _fail(db, settings, f"user{n}", ip="198.51.100.1")
+    assert _wait(db, settings, "fresh", ip="198.51.100.1") == 0
+    _fail(db, settings, "user9", ip="198.51.100.1")
+    assert 55 <= _wait(db, settings, "fresh", ip="198.51.100.1") <= 60
+    assert _wait(db, settings, None, ip="198.51.100.1") > 0
+    assert _wait(db, settings, "fresh", ip="198.51.100.2") == 0
+
+    travel(61)
+    assert _wait(db, settings, "fresh", ip="198.51.100.1") == 0
+    # A new window: one failure does not block again.
+    _fail(db, settings, "user10", ip="198.51.100.1")
+    assert _wait(db, settings, "fresh", ip="198.51.100.1") == 0
+
+
+def test_failures_spread_over_minutes_do_not_block_an_address(
+    db: Session, settings: Settings, travel: Travel
+) -> None:
+    for n in range(15):
+        _fail(db, settings, f"user{n}", ip="198.51.100.1")
+        travel(7)
+    assert _wait(db, settings, None, ip="198.51.100.1") == 0
+
+
+def test_known_and_unknown_identifiers_are_counted_alike(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    make_user(username="ada", email="ada@example.com")
+    for n in range(5):
+        for identifier in ["ada", "nobody"]:
+            ctx = RequestContext(ip=f"192.0.2.{n}", user_agent="pytest")
+            with pytest.raises(InvalidCredentials):
+                signin.check_password(
+                    db, settings=settings, identifier=identifier, password="wrong" * 3, ctx=ctx
+                )
+            db.rollback()
+    for identifier in ["ada", "nobody"]:
+        assert _failures(engine, throttle.identifier_key(settings, identifier)) == 5
+        assert _wait(db, settings, identifier) == 60
+
+    # Now even the right password is refused before it is checked.
+    for identifier in ["ada", "nobody"]:
+        with pytest.raises(RateLimited) as limited:
+            signin.begin(db, settings=settings, identifier=identifier, password=PASSWORD, ctx=CTX)
+        assert limited.value.retry_after == 60
+        db.rollback()
+
+
+def test_twenty_parallel_wrong_passwords_count_as_twenty(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    make_user(username="ada", email="ada@example.com")
+    start = threading.Barrier(20)
+
+    def attempt(_: int) -> str:
+        with Session(engine, expire_on_commit=False) as own:
+            start.wait()
+            try:
+                signin.check_password(
+                    own, settings=settings, identifier="ada", password="wrong" * 3, ctx=CTX
+                )
+            except InvalidCredentials as exc:
+                own.rollback()
+                return exc.code
+            return "signed in"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(attempt, range(20)))
+
+    assert outcomes == ["invalid_credentials"] * 20
+    assert _failures(engine, throttle.identifier_key(settings, "ada")) == 20
+    assert _failures(engine, throttle.address_key(CTX.ip)) == 20
+    assert _wait(db, settings, "ada") == 900
