@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from admin_app.settings import get_settings
@@ -45,6 +45,17 @@ def make_engine(url: str) -> Engine:
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
+
+
+@contextmanager
+def read_connection(engine: Engine | None = None) -> Iterator[Connection]:
+    """A Core connection for hot read paths (token and session checks).
+
+    Autocommit: no BEGIN and ROLLBACK round trips around a single SELECT, and
+    no ORM session machinery. A rare write made on it commits at once.
+    """
+    with (engine or get_engine()).connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from admin_app.api.context import request_context
-from admin_app.db import session_scope
+from admin_app.db import read_connection
 from admin_app.errors import NotAuthenticated
 from admin_app.services import api_tokens
 from admin_app.services.api_tokens import Principal
@@ -27,5 +27,5 @@ def bearer(request: Request) -> str:
 def principal(request: Request) -> Principal:
     """The caller, from `Authorization: Bearer <access token>`."""
     token = bearer(request)
-    with session_scope() as db:
+    with read_connection() as db:
         return api_tokens.authenticate_access(db, settings=get_settings(), token=token)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, select, update
+import sqlalchemy as sa
+from sqlalchemy import and_, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from admin_app.clock import now
@@ -117,7 +119,45 @@ def cookie_token(settings: Settings, row: AuthSession) -> str:
     )
 
 
-def current_user(session: Session, *, settings: Settings, token: str | None) -> SessionUser | None:
+_sessions = AuthSession.__table__  # type: ignore[attr-defined]
+_users = User.__table__  # type: ignore[attr-defined]
+_user_roles = UserRole.__table__  # type: ignore[attr-defined]
+_roles = Role.__table__  # type: ignore[attr-defined]
+
+# Built once: every protected page load runs it.
+_IS_ADMIN = (
+    sa.select(_user_roles.c.user_id)
+    .join(_roles, _roles.c.id == _user_roles.c.role_id)
+    .where(_roles.c.name == ADMIN_ROLE, _user_roles.c.user_id == _users.c.id)
+    .exists()
+)
+_SESSION_USER = (
+    sa.select(
+        _sessions.c.last_seen_at,
+        _users.c.id,
+        _users.c.username,
+        _users.c.full_name,
+        _users.c.email,
+        _IS_ADMIN,
+    )
+    .join(_users, _users.c.id == _sessions.c.user_id)
+    .where(
+        _sessions.c.id == sa.bindparam("session_id"),
+        _sessions.c.revoked_at.is_(None),
+        _sessions.c.expires_at > sa.bindparam("moment", type_=_sessions.c.expires_at.type),
+        _users.c.is_active.is_(True),
+    )
+)
+_TOUCH = (
+    sa.update(_sessions)
+    .where(_sessions.c.id == sa.bindparam("session_id"))
+    .values(last_seen_at=sa.bindparam("moment", type_=_sessions.c.last_seen_at.type))
+)
+
+
+def current_user(
+    db: Session | Connection, *, settings: Settings, token: str | None
+) -> SessionUser | None:
     """The user behind a `token` cookie, checked against the session row."""
     if not token:
         return None
@@ -129,36 +169,12 @@ def current_user(session: Session, *, settings: Settings, token: str | None) -> 
     if not isinstance(session_id, str):
         return None
     moment = now()
-    admin_role = (
-        select(col(UserRole.user_id))
-        .join(Role, col(Role.id) == col(UserRole.role_id))
-        .where(col(Role.name) == ADMIN_ROLE, col(UserRole.user_id) == col(User.id))
-        .exists()
-    )
-    row = session.execute(
-        select(
-            col(AuthSession.last_seen_at),
-            col(User.id),
-            col(User.username),
-            col(User.full_name),
-            col(User.email),
-            admin_role,
-        )
-        .join(User, col(User.id) == AuthSession.user_id)
-        .where(
-            col(AuthSession.id) == session_id,
-            col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.expires_at) > moment,
-            col(User.is_active).is_(True),
-        )
-    ).first()
+    row = db.execute(_SESSION_USER, {"session_id": session_id, "moment": moment}).first()
     if row is None or str(row[1]) != claims["sub"]:
         return None
     last_seen, user_id, username, full_name, email, is_admin = row
     if moment - last_seen > LAST_SEEN_RESOLUTION:
-        session.execute(
-            update(AuthSession).where(col(AuthSession.id) == session_id).values(last_seen_at=moment)
-        )
+        db.execute(_TOUCH, {"session_id": session_id, "moment": moment})
     return SessionUser(
         user_id=user_id,
         session_id=session_id,

@@ -15,7 +15,7 @@ import math
 from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import AccountDisabled, InvalidCredentials
+from admin_app.errors import AccountDisabled, InvalidCredentials, RateLimited
 from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, OneTimeCode, User
 from admin_app.security.codes import mask_email
@@ -131,6 +131,17 @@ def decoy_code(
     return code_sent(issued.row, sent_to=sent_to)
 
 
+def _throttle_check(
+    session: Session, *, settings: Settings, identifier: str, ctx: RequestContext
+) -> None:
+    try:
+        throttle.check(session, settings=settings, identifier=identifier, ip=ctx.ip)
+    except RateLimited:
+        audit.record(session, kind="signin.throttled", ctx=ctx, identifier=identifier)
+        session.commit()
+        raise
+
+
 def begin(
     session: Session,
     *,
@@ -142,7 +153,7 @@ def begin(
 ) -> User | CodeSent:
     """First stage. A User means signed in; CodeSent means a code is on its way."""
     identifier = identifier.strip()[:MAX_IDENTIFIER]
-    throttle.check(session, settings=settings, identifier=identifier, ip=ctx.ip)
+    _throttle_check(session, settings=settings, identifier=identifier, ctx=ctx)
     payload: dict[str, object] = {"identifier": identifier}
     if settings.auth_mode == "otp":
         user = find_by_identifier(session, identifier)
@@ -208,7 +219,7 @@ def complete(
     row = codes.pending(session, otp_session_id)
     payload = codes.payload_of(row)
     identifier = str(payload.get("identifier") or row.email)
-    throttle.check(session, settings=settings, identifier=identifier, ip=ctx.ip)
+    _throttle_check(session, settings=settings, identifier=identifier, ctx=ctx)
     try:
         row = codes.verify(session, settings=settings, code_id=otp_session_id, code=code)
     except (codes.WrongCode, codes.CodeUsedUp) as exc:

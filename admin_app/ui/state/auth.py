@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from admin_app.db import session_scope
+from admin_app.db import read_connection
 from admin_app.security.client_ip import client_ip
 from admin_app.services import sessions
 from admin_app.services.context import RequestContext
@@ -64,7 +64,7 @@ class AuthState(rx.State):
             return None
 
         def check() -> sessions.SessionUser | None:
-            with session_scope() as db:
+            with read_connection() as db:
                 return sessions.current_user(db, settings=get_settings(), token=token)
 
         return await asyncio.to_thread(check)
