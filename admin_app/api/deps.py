@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from admin_app.api.context import request_context
-from admin_app.db import read_connection
+from admin_app.db import fetch_all
 from admin_app.errors import NotAuthenticated
 from admin_app.services import api_tokens
 from admin_app.services.api_tokens import Principal
@@ -24,8 +24,8 @@ def bearer(request: Request) -> str:
     return value.strip()
 
 
-def principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <access token>`."""
-    token = bearer(request)
-    with read_connection() as db:
-        return api_tokens.authenticate_access(db, settings=get_settings(), token=token)
+async def principal(request: Request) -> Principal:
+    """The caller, from `Authorization: Bearer <access token>` (see db.fetch_all)."""
+    user_id, stamp = api_tokens.access_claims(get_settings(), bearer(request))
+    rows = await fetch_all(api_tokens.PRINCIPAL_QUERY, {"user_id": user_id})
+    return api_tokens.principal_from_rows(rows, user_id=user_id, stamp=stamp)

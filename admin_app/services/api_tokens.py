@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from admin_app.clock import now
 from admin_app.errors import DomainError, NotAuthenticated
@@ -75,13 +77,46 @@ def _refresh_jwt(settings: Settings, row: RefreshToken, stamp: int) -> str:
     )
 
 
-def _new_row(settings: Settings, *, user_id: int, family_id: str, row_id: str) -> RefreshToken:
-    return RefreshToken(
+_refresh_tokens = RefreshToken.__table__  # type: ignore[attr-defined]
+_INSERT_REFRESH = sa.insert(_refresh_tokens)
+_moment = sa.bindparam("moment", type_=_refresh_tokens.c.used_at.type)
+# One conditional UPDATE claims the token: of many racing refreshes, one wins.
+_ROTATE = (
+    sa.update(_refresh_tokens)
+    .where(
+        _refresh_tokens.c.id == sa.bindparam("token_id"),
+        _refresh_tokens.c.used_at.is_(None),
+        _refresh_tokens.c.revoked_at.is_(None),
+        _refresh_tokens.c.expires_at > _moment,
+    )
+    .values(used_at=_moment, replaced_by=sa.bindparam("successor_id"))
+    .returning(_refresh_tokens.c.user_id, _refresh_tokens.c.family_id)
+)
+
+
+def _new_row(
+    session: Session, settings: Settings, *, user_id: int, family_id: str, row_id: str
+) -> RefreshToken:
+    """Insert a refresh-token row (a prebuilt Core insert: this is a hot path)."""
+    moment = now()
+    row = RefreshToken(
         id=row_id,
         family_id=family_id,
         user_id=user_id,
-        expires_at=now() + dt.timedelta(seconds=settings.refresh_token_ttl),
+        created_at=moment,
+        expires_at=moment + dt.timedelta(seconds=settings.refresh_token_ttl),
     )
+    session.execute(
+        _INSERT_REFRESH,
+        {
+            "id": row.id,
+            "family_id": row.family_id,
+            "user_id": row.user_id,
+            "created_at": row.created_at,
+            "expires_at": row.expires_at,
+        },
+    )
+    return row
 
 
 def issue_pair(
@@ -89,9 +124,7 @@ def issue_pair(
 ) -> TokenPair:
     """A new token family for a user who has passed every sign-in stage."""
     assert user.id is not None
-    row = _new_row(settings, user_id=user.id, family_id=new_id(), row_id=new_id())
-    session.add(row)
-    session.flush()
+    row = _new_row(session, settings, user_id=user.id, family_id=new_id(), row_id=new_id())
     audit.record(
         session, kind="signin.succeeded", ctx=ctx, user_id=user.id, method=method, client="api"
     )
@@ -109,11 +142,18 @@ def _claims(settings: Settings, refresh_token: str) -> dict[str, object]:
         raise InvalidRefreshToken() from None
 
 
-def _live_user(session: Session, user_id: int, stamp: object) -> User:
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or user.security_stamp != stamp:
+_STAMP = sa.select(User.__table__.c.security_stamp).where(  # type: ignore[attr-defined]
+    User.__table__.c.id == sa.bindparam("user_id"),  # type: ignore[attr-defined]
+    User.__table__.c.is_active.is_(True),  # type: ignore[attr-defined]
+)
+
+
+def _live_stamp(session: Session, user_id: int, stamp: object) -> int:
+    """The user's security stamp, when they are active and it still matches `stamp`."""
+    current = session.execute(_STAMP, {"user_id": user_id}).scalar()
+    if current is None or current != stamp:
         raise InvalidRefreshToken()
-    return user
+    return int(current)
 
 
 def refresh(
@@ -125,25 +165,15 @@ def refresh(
     moment = now()
     successor_id = new_id()
     won = session.execute(
-        sa.update(RefreshToken)
-        .where(
-            col(RefreshToken.id) == token_id,
-            col(RefreshToken.used_at).is_(None),
-            col(RefreshToken.revoked_at).is_(None),
-            col(RefreshToken.expires_at) > moment,
-        )
-        .values(used_at=moment, replaced_by=successor_id)
-        .returning(col(RefreshToken.user_id), col(RefreshToken.family_id))
+        _ROTATE, {"token_id": token_id, "moment": moment, "successor_id": successor_id}
     ).first()
     if won is not None:
         user_id, family_id = won
-        user = _live_user(session, user_id, claims.get("ver"))
-        row = _new_row(settings, user_id=user_id, family_id=family_id, row_id=successor_id)
-        session.add(row)
-        session.flush()
+        stamp = _live_stamp(session, user_id, claims.get("ver"))
+        row = _new_row(session, settings, user_id=user_id, family_id=family_id, row_id=successor_id)
         return TokenPair(
-            access_token=_access(settings, user_id, user.security_stamp),
-            refresh_token=_refresh_jwt(settings, row, user.security_stamp),
+            access_token=_access(settings, user_id, stamp),
+            refresh_token=_refresh_jwt(settings, row, stamp),
             expires_in=settings.access_token_ttl,
         )
     return _replayed(session, settings=settings, token_id=token_id, claims=claims, ctx=ctx)
@@ -161,25 +191,34 @@ def _replayed(
     if row is None or row.revoked_at is not None or row.used_at is None:
         raise InvalidRefreshToken()
     grace = dt.timedelta(seconds=settings.refresh_reuse_grace)
-    successor = session.get(RefreshToken, row.replaced_by) if row.replaced_by else None
-    if (
-        now() - row.used_at <= grace
-        and successor is not None
-        and successor.revoked_at is None
-        and successor.used_at is None
-    ):
-        # Two tabs or threads refreshed at once: the slower one gets the same successor.
-        user = _live_user(session, row.user_id, claims.get("ver"))
-        return TokenPair(
-            access_token=_access(settings, row.user_id, user.security_stamp),
-            refresh_token=_refresh_jwt(settings, successor, user.security_stamp),
-            expires_in=settings.access_token_ttl,
-        )
+    if now() - row.used_at <= grace:
+        # Concurrent clients refreshed with the same token: the slower ones get
+        # the family's live head (the newest token), not a revoked family.
+        head = _live_head(session, row)
+        if head is not None:
+            stamp = _live_stamp(session, row.user_id, claims.get("ver"))
+            return TokenPair(
+                access_token=_access(settings, row.user_id, stamp),
+                refresh_token=_refresh_jwt(settings, head, stamp),
+                expires_in=settings.access_token_ttl,
+            )
     # A token used twice, outside the grace window: likely stolen. End the family.
     revoke_family(session, family_id=row.family_id)
     audit.record(session, kind="token.reuse_detected", ctx=ctx, user_id=row.user_id)
     session.commit()
     raise InvalidRefreshToken()
+
+
+def _live_head(session: Session, row: RefreshToken, max_hops: int = 20) -> RefreshToken | None:
+    """Follow the rotation chain from `row` to the unused token at its end."""
+    current: RefreshToken | None = row
+    for _ in range(max_hops):
+        if current is None or current.replaced_by is None:
+            break
+        current = session.get(RefreshToken, current.replaced_by)
+        if current is not None and current.used_at is None:
+            return current if current.revoked_at is None else None
+    return None
 
 
 def logout(session: Session, *, settings: Settings, refresh_token: str) -> None:
@@ -215,11 +254,19 @@ _PRINCIPAL = (
 )
 
 
+PRINCIPAL_QUERY = _PRINCIPAL
+
+
 def principal_for_user(
     db: Session | Connection, *, user_id: int, stamp: object | None
 ) -> Principal:
     """The live user and permissions; one query."""
     rows = db.execute(_PRINCIPAL, {"user_id": user_id}).all()
+    return principal_from_rows(rows, user_id=user_id, stamp=stamp)
+
+
+def principal_from_rows(rows: Sequence[Any], *, user_id: int, stamp: object | None) -> Principal:
+    """The principal from PRINCIPAL_QUERY's rows (for callers that run it themselves)."""
     if not rows:
         raise NotAuthenticated()
     username, full_name, email, mfa, active, user_stamp, _ = rows[0]
@@ -237,11 +284,16 @@ def principal_for_user(
     )
 
 
-def authenticate_access(db: Session | Connection, *, settings: Settings, token: str) -> Principal:
-    """The principal behind an access token, or NotAuthenticated."""
+def access_claims(settings: Settings, token: str) -> tuple[int, object]:
+    """(user id, security stamp) of a valid access token, or NotAuthenticated."""
     try:
         claims = tokens.verify(settings.jwt_secret, token, typ=tokens.TokenType.ACCESS)
-        user_id = int(claims["sub"])
+        return int(claims["sub"]), claims.get("ver")
     except (tokens.InvalidToken, ValueError):
         raise NotAuthenticated() from None
-    return principal_for_user(db, user_id=user_id, stamp=claims.get("ver"))
+
+
+def authenticate_access(db: Session | Connection, *, settings: Settings, token: str) -> Principal:
+    """The principal behind an access token, or NotAuthenticated."""
+    user_id, stamp = access_claims(settings, token)
+    return principal_for_user(db, user_id=user_id, stamp=stamp)

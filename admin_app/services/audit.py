@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
+from admin_app.clock import now
 from admin_app.models import AuditEvent
 from admin_app.services.context import RequestContext
+
+# A Core insert built once: every sign-in writes one, and the ORM's unit of
+# work would cost more than the insert itself.
+_INSERT = sa.insert(AuditEvent.__table__)  # type: ignore[attr-defined]
 
 
 def record(
@@ -20,14 +26,16 @@ def record(
     actor_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Add an audit event to `session`; it is written with the caller's commit."""
-    session.add(
-        AuditEvent(
-            kind=kind,
-            user_id=user_id,
-            actor_id=actor_id,
-            ip=ctx.ip[:64],
-            user_agent=ctx.user_agent[:512],
-            detail=json.dumps(detail, default=str, sort_keys=True) if detail else "",
-        )
+    """Write an audit event in `session`'s transaction (it lands with the caller's commit)."""
+    session.execute(
+        _INSERT,
+        {
+            "created_at": now(),
+            "kind": kind,
+            "user_id": user_id,
+            "actor_id": actor_id,
+            "ip": ctx.ip[:64],
+            "user_agent": ctx.user_agent[:512],
+            "detail": json.dumps(detail, default=str, sort_keys=True) if detail else "",
+        },
     )

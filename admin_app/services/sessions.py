@@ -33,6 +33,12 @@ DEFAULT_SESSION_LIFETIME_SECONDS = 12 * 3600
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
 
 
+_sessions = AuthSession.__table__  # type: ignore[attr-defined]
+_users = User.__table__  # type: ignore[attr-defined]
+_user_roles = UserRole.__table__  # type: ignore[attr-defined]
+_roles = Role.__table__  # type: ignore[attr-defined]
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SessionUser:
     """The signed-in user as the faces see it: no secrets."""
@@ -53,29 +59,32 @@ def start(
     session: Session, *, settings: Settings, user_id: int, ctx: RequestContext
 ) -> AuthSession:
     """Open a session row for a user who has just proved who they are."""
+    moment = now()
     row = AuthSession(
         id=new_id(),
         user_id=user_id,
-        expires_at=now() + dt.timedelta(seconds=lifetime_seconds(settings)),
+        created_at=moment,
+        last_seen_at=moment,
+        expires_at=moment + dt.timedelta(seconds=lifetime_seconds(settings)),
         ip=ctx.ip[:64],
         user_agent=ctx.user_agent[:512],
     )
-    session.add(row)
-    session.flush()
+    session.execute(sa.insert(_sessions), [row.model_dump()])
     return row
 
 
 def issue_handoff(session: Session, *, session_id: str) -> str:
     """A single-use ticket, valid for seconds, that a browser trades for the cookie."""
     ticket = new_token()
-    session.add(
-        HandoffTicket(
-            token_hash=digest(ticket),
-            session_id=session_id,
-            expires_at=now() + dt.timedelta(seconds=HANDOFF_TTL_SECONDS),
-        )
+    session.execute(
+        sa.insert(HandoffTicket.__table__),  # type: ignore[attr-defined]
+        {
+            "token_hash": digest(ticket),
+            "session_id": session_id,
+            "expires_at": now() + dt.timedelta(seconds=HANDOFF_TTL_SECONDS),
+            "used_at": None,
+        },
     )
-    session.flush()
     return ticket
 
 
@@ -118,11 +127,6 @@ def cookie_token(settings: Settings, row: AuthSession) -> str:
         sid=row.id,
     )
 
-
-_sessions = AuthSession.__table__  # type: ignore[attr-defined]
-_users = User.__table__  # type: ignore[attr-defined]
-_user_roles = UserRole.__table__  # type: ignore[attr-defined]
-_roles = Role.__table__  # type: ignore[attr-defined]
 
 # Built once: every protected page load runs it.
 _IS_ADMIN = (

@@ -56,6 +56,14 @@ def _insert(session: Session) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+# Built once: every sign-in attempt runs these.
+_BLOCKED_UNTIL = sa.select(sa.func.max(table.c.blocked_until)).where(
+    table.c.key.in_(sa.bindparam("keys", expanding=True)),
+    table.c.blocked_until > sa.bindparam("moment", type_=table.c.blocked_until.type),
+)
+_FORGET = sa.delete(table).where(table.c.key == sa.bindparam("key"))
+
+
 def check(session: Session, *, settings: Settings, identifier: str | None, ip: str) -> None:
     """Raise RateLimited when the identifier or the address must wait."""
     keys = [address_key(ip)] if ip else []
@@ -64,11 +72,7 @@ def check(session: Session, *, settings: Settings, identifier: str | None, ip: s
     if not keys:
         return
     moment = now()
-    until = session.execute(
-        sa.select(sa.func.max(table.c.blocked_until)).where(
-            table.c.key.in_(keys), table.c.blocked_until > moment
-        )
-    ).scalar()
+    until = session.execute(_BLOCKED_UNTIL, {"keys": keys, "moment": moment}).scalar()
     if until is not None:
         raise RateLimited(math.ceil((until - moment).total_seconds()))
 
@@ -134,4 +138,4 @@ def record_failure(session: Session, *, settings: Settings, identifier: str, ip:
 
 def record_success(session: Session, *, settings: Settings, identifier: str) -> None:
     """A proved identifier starts over."""
-    session.execute(sa.delete(table).where(table.c.key == identifier_key(settings, identifier)))
+    session.execute(_FORGET, {"key": identifier_key(settings, identifier)})

@@ -125,7 +125,7 @@ def signup_start(body: SignupIn, ctx: RequestContext = Depends(context)) -> OtpR
 
 
 @router.get("/me")
-def me(caller: Principal = Depends(principal)) -> MeOut:
+async def me(caller: Principal = Depends(principal)) -> MeOut:
     """The caller, their roles and effective permissions."""
     return MeOut(
         id=caller.user_id,
