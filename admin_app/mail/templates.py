@@ -58,3 +58,14 @@ def signup_attempt_mail(*, app_name: str, login_url: str) -> Rendered:
     ]
     text = "\n\n".join([lead, *rest]) + "\n"
     return Rendered(subject, text, _html("You already have an account", lead, None, rest))
+
+
+def welcome_mail(*, app_name: str, username: str, login_url: str) -> Rendered:
+    subject = f"Your {app_name} account is ready"
+    lead = f"An administrator created a {app_name} account for you, with the username {username}."
+    rest = [
+        f"Sign in at {login_url} with this email address; a code will be sent here.",
+        "If you did not expect this, you can ignore this mail.",
+    ]
+    text = "\n\n".join([lead, *rest]) + "\n"
+    return Rendered(subject, text, _html("Welcome", lead, None, rest))

@@ -2,9 +2,11 @@
 
 from sqlmodel import SQLModel
 
+from admin_app.models.api_key import ApiKey
 from admin_app.models.audit import AuditEvent
 from admin_app.models.code import OneTimeCode
 from admin_app.models.rate_limit import RateLimit
+from admin_app.models.reset_link import ResetLink
 from admin_app.models.session import AuthSession, HandoffTicket
 from admin_app.models.token import RefreshToken
 from admin_app.models.user import Role, User, UserRole
@@ -12,12 +14,14 @@ from admin_app.models.user import Role, User, UserRole
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "AuthSession",
     "HandoffTicket",
     "OneTimeCode",
     "RateLimit",
     "RefreshToken",
+    "ResetLink",
     "Role",
     "User",
     "UserRole",

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import DomainError, NotAuthenticated
+from admin_app.errors import DomainError, NotAuthenticated, PermissionDenied
 from admin_app.models import RefreshToken, Role, User, UserRole
 from admin_app.security import tokens
 from admin_app.security.randomness import new_id
@@ -52,6 +52,12 @@ class Principal:
     mfa_enabled: bool
     roles: list[str]
     permissions: list[str]
+    via_key: bool = False
+
+    def require(self, permission: str) -> None:
+        """PermissionDenied unless this principal holds `permission`."""
+        if permission not in self.permissions:
+            raise PermissionDenied(f"This needs the {permission} permission.")
 
 
 def _access(settings: Settings, user_id: int, stamp: int) -> str:

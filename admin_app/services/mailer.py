@@ -68,3 +68,12 @@ def send_signup_attempt(settings: Settings, *, to: str, sender: Sender | None = 
         app_name=settings.app_name, login_url=f"{settings.app_url}/login"
     )
     _send(settings, to, rendered, sender)
+
+
+def send_welcome(
+    settings: Settings, *, to: str, username: str, sender: Sender | None = None
+) -> None:
+    rendered = templates.welcome_mail(
+        app_name=settings.app_name, username=username, login_url=f"{settings.app_url}/login"
+    )
+    _send(settings, to, rendered, sender)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from admin_app.clock import now
 from admin_app.errors import (
@@ -19,7 +20,7 @@ from admin_app.errors import (
     UsernameTaken,
     ValidationFailed,
 )
-from admin_app.models import Role, User, UserRole
+from admin_app.models import ResetLink, Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security.passwords import check_policy
 from admin_app.services import audit, sessions
@@ -193,6 +194,12 @@ def set_password(
     assert user.id is not None
     sessions.revoke_all(session, user_id=user.id, except_id=keep_session_id)
     tokens_revoked = revoke_refresh_tokens(session, user_id=user.id)
+    # A password change kills outstanding reset links.
+    session.execute(
+        sa.update(ResetLink)
+        .where(col(ResetLink.user_id) == user.id, col(ResetLink.used_at).is_(None))
+        .values(used_at=now())
+    )
     audit.record(
         session,
         kind=kind,

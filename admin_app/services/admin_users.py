@@ -1,0 +1,282 @@
+"""User management for admins (SPEC section 9): list, change, disable, delete.
+
+Every function takes the acting principal and checks its permission here,
+so pages, API and any future face are held to the same rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from admin_app.clock import now
+from admin_app.errors import Conflict, EmailTaken, UsernameTaken, ValidationFailed
+from admin_app.mail.senders import Sender
+from admin_app.models import Role, User, UserRole
+from admin_app.models.user import ADMIN_ROLE
+from admin_app.services import audit, mailer, permissions, sessions, token_families, users
+from admin_app.services.api_tokens import Principal
+from admin_app.services.context import RequestContext
+from admin_app.services.pages import Page, bounds
+from admin_app.settings import Settings
+
+SortKey = Literal["username", "email", "full_name", "created_at"]
+SORTABLE = ("username", "email", "full_name", "created_at")
+
+_users = User.__table__  # type: ignore[attr-defined]
+_user_roles = UserRole.__table__  # type: ignore[attr-defined]
+_roles = Role.__table__  # type: ignore[attr-defined]
+_IS_ADMIN = (
+    sa.select(_user_roles.c.user_id)
+    .join(_roles, _roles.c.id == _user_roles.c.role_id)
+    .where(_roles.c.name == ADMIN_ROLE, _user_roles.c.user_id == _users.c.id)
+    .exists()
+)
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    message = "This is the last active Admin: make someone else an Admin first."
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserRow:
+    id: int
+    username: str
+    full_name: str
+    email: str
+    is_active: bool
+    is_admin: bool
+    mfa_enabled: bool
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserChanges:
+    username: str | None = None
+    full_name: str | None = None
+    email: str | None = None
+    is_active: bool | None = None
+    is_admin: bool | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    query: str = "",
+    admin: bool | None = None,
+    active: bool | None = None,
+    mfa: bool | None = None,
+    sort: str = "username",
+    descending: bool = False,
+    page: int = 1,
+    page_size: int = 25,
+) -> Page[UserRow]:
+    """Users matching `query` (username, email or name) and the filters."""
+    actor.require(permissions.USERS_READ)
+    limit, offset = bounds(page, page_size)
+    if sort not in SORTABLE:
+        raise ValidationFailed(f"sort is one of: {', '.join(SORTABLE)}.", field="sort")
+    conditions = []
+    if text := query.strip().lower()[:100]:
+        pattern = f"%{_escape_like(text)}%"
+        conditions.append(
+            sa.or_(
+                sa.func.lower(_users.c.username).like(pattern, escape="\\"),
+                sa.func.lower(_users.c.email).like(pattern, escape="\\"),
+                sa.func.lower(_users.c.full_name).like(pattern, escape="\\"),
+            )
+        )
+    if admin is not None:
+        conditions.append(_IS_ADMIN if admin else ~_IS_ADMIN)
+    if active is not None:
+        conditions.append(_users.c.is_active.is_(active))
+    if mfa is not None:
+        conditions.append(_users.c.mfa_enabled.is_(mfa))
+    where = sa.and_(sa.true(), *conditions)
+    total = session.execute(sa.select(sa.func.count()).select_from(_users).where(where)).scalar()
+    order = _users.c[sort].desc() if descending else _users.c[sort].asc()
+    rows = session.execute(
+        sa.select(
+            _users.c.id,
+            _users.c.username,
+            _users.c.full_name,
+            _users.c.email,
+            _users.c.is_active,
+            _IS_ADMIN.label("is_admin"),
+            _users.c.mfa_enabled,
+            _users.c.created_at,
+        )
+        .where(where)
+        .order_by(order, _users.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return Page(
+        items=[UserRow(**row._mapping) for row in rows],
+        total=int(total or 0),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def get_row(session: Session, *, actor: Principal, user_id: int) -> UserRow:
+    actor.require(permissions.USERS_READ)
+    users.get(session, user_id)
+    row = session.execute(
+        sa.select(
+            _users.c.id,
+            _users.c.username,
+            _users.c.full_name,
+            _users.c.email,
+            _users.c.is_active,
+            _IS_ADMIN.label("is_admin"),
+            _users.c.mfa_enabled,
+            _users.c.created_at,
+        ).where(_users.c.id == user_id)
+    ).one()
+    return UserRow(**row._mapping)
+
+
+def _active_admins(session: Session) -> int:
+    return int(
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(_users)
+            .where(_users.c.is_active.is_(True), _IS_ADMIN)
+        ).scalar()
+        or 0
+    )
+
+
+def _guard_last_admin(session: Session, user: User) -> None:
+    assert user.id is not None
+    is_admin = user.is_active and ADMIN_ROLE in users.role_names(session, user.id)
+    if is_admin and _active_admins(session) <= 1:
+        raise LastAdmin()
+
+
+def _end_everything(session: Session, user: User) -> None:
+    """Sessions, refresh tokens and (through the stamp) access tokens all end."""
+    assert user.id is not None
+    user.security_stamp += 1
+    sessions.revoke_all(session, user_id=user.id)
+    token_families.revoke_for_user(session, user_id=user.id)
+
+
+def update(
+    session: Session,
+    *,
+    actor: Principal,
+    user_id: int,
+    changes: UserChanges,
+    ctx: RequestContext,
+) -> UserRow:
+    actor.require(permissions.USERS_WRITE)
+    user = users.get(session, user_id)
+    if changes.username is not None and changes.username != user.username:
+        username = users.validate_username(changes.username)
+        other = users.find_by_identifier(session, username)
+        if other is not None and other.id != user.id:
+            raise UsernameTaken(field="username")
+        user.username = username
+    if changes.email is not None:
+        email = users.normalise_email(changes.email)
+        other = users.find_by_identifier(session, email)
+        if other is not None and other.id != user.id:
+            raise EmailTaken(field="email")
+        user.email = email
+    if changes.full_name is not None:
+        user.full_name = users.validate_full_name(changes.full_name)
+    if changes.is_active is False and user.is_active:
+        _guard_last_admin(session, user)
+        user.is_active = False
+        _end_everything(session, user)
+        audit.record(
+            session, kind="user.disabled", ctx=ctx, user_id=user.id, actor_id=actor.user_id
+        )
+    elif changes.is_active is True and not user.is_active:
+        user.is_active = True
+        audit.record(session, kind="user.enabled", ctx=ctx, user_id=user.id, actor_id=actor.user_id)
+    if changes.is_admin is not None:
+        assert user.id is not None
+        is_admin = ADMIN_ROLE in users.role_names(session, user.id)
+        if changes.is_admin and not is_admin:
+            users.grant_role(session, user_id=user.id, role=ADMIN_ROLE)
+            audit.record(
+                session,
+                kind="role.granted",
+                ctx=ctx,
+                user_id=user.id,
+                actor_id=actor.user_id,
+                role=ADMIN_ROLE,
+            )
+        elif not changes.is_admin and is_admin:
+            _guard_last_admin(session, user)
+            session.execute(
+                sa.delete(_user_roles).where(
+                    _user_roles.c.user_id == user.id,
+                    _user_roles.c.role_id.in_(
+                        sa.select(_roles.c.id).where(_roles.c.name == ADMIN_ROLE)
+                    ),
+                )
+            )
+            audit.record(
+                session,
+                kind="role.revoked",
+                ctx=ctx,
+                user_id=user.id,
+                actor_id=actor.user_id,
+                role=ADMIN_ROLE,
+            )
+    user.updated_at = now()
+    session.add(user)
+    session.flush()
+    audit.record(session, kind="user.updated", ctx=ctx, user_id=user.id, actor_id=actor.user_id)
+    assert user.id is not None
+    return get_row(session, actor=actor, user_id=user.id)
+
+
+def create(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    data: users.NewUser,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> UserRow:
+    """Create a user; in the modes with mail they get a welcome mail saying how to sign in."""
+    actor.require(permissions.USERS_WRITE)
+    if not settings.uses_passwords:
+        data = dataclasses.replace(data, password=None)
+    user = users.create_user(session, settings=settings, data=data, ctx=ctx, actor_id=actor.user_id)
+    if settings.auth_mode != "password":
+        mailer.send_welcome(settings, to=user.email, username=user.username, sender=sender)
+    assert user.id is not None
+    return get_row(session, actor=actor, user_id=user.id)
+
+
+def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestContext) -> None:
+    actor.require(permissions.USERS_WRITE)
+    user = users.get(session, user_id)
+    _guard_last_admin(session, user)
+    audit.record(
+        session,
+        kind="user.deleted",
+        ctx=ctx,
+        user_id=None,
+        actor_id=actor.user_id,
+        deleted_user_id=user_id,
+        username=user.username,
+    )
+    session.execute(sa.delete(_users).where(col(User.id) == user_id))

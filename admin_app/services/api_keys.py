@@ -1,0 +1,197 @@
+"""API keys for scripts and CI (SPEC section 7).
+
+Format `ak_<prefix>_<secret>`: the prefix (public, indexed) finds the row,
+the SHA-256 of the whole key is compared in constant time. A key acts with
+the permissions it was given, never more than its owner has now.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from admin_app.clock import now
+from admin_app.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from admin_app.models import ApiKey
+from admin_app.services import audit, permissions
+from admin_app.services.api_tokens import PRINCIPAL_QUERY, Principal, principal_from_rows
+from admin_app.services.context import RequestContext
+
+PREFIX_BYTES = 6
+SECRET_BYTES = 32
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+_keys = ApiKey.__table__  # type: ignore[attr-defined]
+_BY_PREFIX = sa.select(
+    _keys.c.id,
+    _keys.c.user_id,
+    _keys.c.key_hash,
+    _keys.c.permissions,
+    _keys.c.expires_at,
+    _keys.c.revoked_at,
+    _keys.c.last_used_at,
+).where(_keys.c.prefix == sa.bindparam("prefix"))
+_TOUCH = (
+    sa.update(_keys)
+    .where(_keys.c.id == sa.bindparam("key_id"))
+    .values(last_used_at=sa.bindparam("moment", type_=_keys.c.last_used_at.type))
+)
+
+
+class MissingPermissions(DomainError):
+    code = "permission_not_held"
+    status = 403
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            "A key cannot have permissions you do not hold: " + ", ".join(missing) + "."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CreatedKey:
+    id: int
+    key: str
+    prefix: str
+    permissions: list[str]
+    expires_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    name: str
+    prefix: str
+    permissions: list[str]
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def parse(key: str) -> tuple[str, str] | None:
+    """(prefix, key) when `key` has the shape of one of ours."""
+    parts = key.strip().split("_")
+    if len(parts) != 3 or parts[0] != "ak" or not parts[1] or not parts[2] or len(key) > 200:
+        return None
+    return parts[1], key.strip()
+
+
+def create(
+    session: Session,
+    *,
+    owner: Principal,
+    name: str,
+    wanted: list[str],
+    expires_at: dt.datetime | None,
+    ctx: RequestContext,
+) -> CreatedKey:
+    """A new key; the full key is in the result and nowhere else, ever."""
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise ValidationFailed("Give the key a name of at most 100 characters.", field="name")
+    unknown = sorted(set(wanted) - set(permissions.CATALOGUE))
+    if unknown:
+        raise ValidationFailed(
+            "Unknown permissions: " + ", ".join(unknown) + ".", field="permissions"
+        )
+    missing = sorted(set(wanted) - set(owner.permissions))
+    if missing:
+        raise MissingPermissions(missing)
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=dt.UTC)
+        if expires_at <= now():
+            raise ValidationFailed("The expiry must be in the future.", field="expires_at")
+    prefix = secrets.token_hex(PREFIX_BYTES)
+    key = f"ak_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
+    granted = sorted(set(wanted))
+    row = ApiKey(
+        user_id=owner.user_id,
+        name=name,
+        prefix=prefix,
+        key_hash=_digest(key),
+        permissions=json.dumps(granted),
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    audit.record(
+        session,
+        kind="api_key.created",
+        ctx=ctx,
+        user_id=owner.user_id,
+        key_id=row.id,
+        permissions=granted,
+    )
+    return CreatedKey(id=row.id, key=key, prefix=prefix, permissions=granted, expires_at=expires_at)
+
+
+def list_for(session: Session, *, user_id: int) -> list[KeyInfo]:
+    rows = session.exec(
+        select(ApiKey)
+        .where(ApiKey.user_id == user_id, col(ApiKey.revoked_at).is_(None))
+        .order_by(col(ApiKey.created_at).desc())
+    ).all()
+    return [
+        KeyInfo(
+            id=row.id or 0,
+            name=row.name,
+            prefix=row.prefix,
+            permissions=json.loads(row.permissions),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
+        )
+        for row in rows
+    ]
+
+
+def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) -> None:
+    """Revoke one of the user's own keys; it stops working at once."""
+    row = session.get(ApiKey, key_id)
+    if row is None or row.user_id != user_id or row.revoked_at is not None:
+        raise NotFound("No such key.")
+    row.revoked_at = now()
+    session.add(row)
+    audit.record(session, kind="api_key.revoked", ctx=ctx, user_id=user_id, key_id=key_id)
+
+
+def authenticate(db: Session | sa.Connection, *, key: str) -> Principal:
+    """The principal a key acts as: its own permissions, capped by the owner's now."""
+    parsed = parse(key)
+    if parsed is None:
+        raise NotAuthenticated("That API key is not valid.")
+    prefix, full = parsed
+    row = db.execute(_BY_PREFIX, {"prefix": prefix}).first()
+    # Compare against something even when the prefix is unknown, so the
+    # answer takes the same time either way.
+    stored = row.key_hash if row is not None else _digest("ak_none_none")
+    if not hmac.compare_digest(stored, _digest(full)) or row is None:
+        raise NotAuthenticated("That API key is not valid.")
+    moment = now()
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= moment):
+        raise NotAuthenticated("That API key has been revoked or has expired.")
+    owner = principal_from_rows(
+        db.execute(PRINCIPAL_QUERY, {"user_id": row.user_id}).all(),
+        user_id=row.user_id,
+        stamp=None,
+    )
+    if row.last_used_at is None or moment - row.last_used_at > LAST_USED_RESOLUTION:
+        db.execute(_TOUCH, {"key_id": row.id, "moment": moment})
+    granted = set(json.loads(row.permissions))
+    return dataclasses.replace(
+        owner, permissions=sorted(granted & set(owner.permissions)), via_key=True
+    )

@@ -1,0 +1,93 @@
+"""One-time password-reset links (SPEC sections 9 and 11).
+
+256 random bits, stored hashed, valid 24 hours, single use; a newer link or
+a password change kills older ones; built from APP_URL, never from a Host
+header. Using one signs the user out everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from admin_app.clock import now
+from admin_app.errors import DomainError
+from admin_app.models import ResetLink, User
+from admin_app.security.randomness import digest, new_token
+from admin_app.services import audit, users
+from admin_app.services.context import RequestContext
+from admin_app.settings import Settings
+
+LIFETIME = dt.timedelta(hours=24)
+PATH = "/reset-password"
+
+
+class InvalidResetLink(DomainError):
+    code = "invalid_reset_link"
+    status = 400
+    message = "This reset link is not valid any more. Ask for a new one."
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedLink:
+    url: str
+    expires_at: dt.datetime
+
+
+def expire_for(session: Session, *, user_id: int) -> None:
+    """Kill every unused link of a user (a newer link, or a password change)."""
+    session.execute(
+        sa.update(ResetLink)
+        .where(col(ResetLink.user_id) == user_id, col(ResetLink.used_at).is_(None))
+        .values(used_at=now())
+    )
+
+
+def issue(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    ctx: RequestContext,
+    actor_id: int | None,
+) -> IssuedLink:
+    assert user.id is not None
+    expire_for(session, user_id=user.id)
+    token = new_token(32)
+    expires_at = now() + LIFETIME
+    session.add(
+        ResetLink(
+            token_hash=digest(token), user_id=user.id, created_by=actor_id, expires_at=expires_at
+        )
+    )
+    audit.record(session, kind="reset_link.created", ctx=ctx, user_id=user.id, actor_id=actor_id)
+    return IssuedLink(url=f"{settings.app_url}{PATH}?token={token}", expires_at=expires_at)
+
+
+def check(session: Session, *, token: str) -> User:
+    """The user a live link is for, without using it up."""
+    row = session.get(ResetLink, digest(token)) if 0 < len(token) <= 128 else None
+    if row is None or row.used_at is not None or row.expires_at <= now():
+        raise InvalidResetLink()
+    return users.get(session, row.user_id)
+
+
+def use(
+    session: Session, *, settings: Settings, token: str, password: str, ctx: RequestContext
+) -> User:
+    """Set the new password; the link dies, and so does every session of the user."""
+    user = check(session, token=token)
+    claimed = session.execute(
+        sa.update(ResetLink)
+        .where(col(ResetLink.token_hash) == digest(token), col(ResetLink.used_at).is_(None))
+        .values(used_at=now())
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise InvalidResetLink()
+    users.set_password(
+        session, settings=settings, user=user, password=password, ctx=ctx, kind="password.reset"
+    )
+    return user
