@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from admin_app import __version__
 from admin_app.api import errors
-from admin_app.api.routes import auth, browser_session, info
+from admin_app.api.routes import audit, auth, browser_session, info, keys, users
 from admin_app.settings import get_settings
 
 
@@ -24,4 +24,7 @@ def build_api() -> FastAPI:
     api.include_router(browser_session.router)
     api.include_router(info.router)
     api.include_router(auth.router)
+    api.include_router(keys.router)
+    api.include_router(users.router)
+    api.include_router(audit.router)
     return api

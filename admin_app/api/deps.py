@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from admin_app.api.context import request_context
-from admin_app.db import fetch_all
+from admin_app.db import fetch_all, session_scope
 from admin_app.errors import NotAuthenticated
-from admin_app.services import api_tokens
+from admin_app.services import api_keys, api_tokens
 from admin_app.services.api_tokens import Principal
 from admin_app.services.context import RequestContext
 from admin_app.settings import get_settings
@@ -20,12 +21,28 @@ def context(request: Request) -> RequestContext:
 def bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise NotAuthenticated("Send an access token: Authorization: Bearer <token>.")
+        raise NotAuthenticated(
+            "Send an access token or API key: Authorization: Bearer <token>, or X-API-Key."
+        )
     return value.strip()
 
 
+def _key_principal(key: str) -> Principal:
+    # A key's use is recorded (last_used_at): a write, so it runs in a thread.
+    with session_scope() as db:
+        return api_keys.authenticate(db, key=key)
+
+
 async def principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <access token>` (see db.fetch_all)."""
+    """The caller: an access token or an API key (`Authorization: Bearer` or `X-API-Key`)."""
+    key = request.headers.get("x-api-key")
+    if key is None:
+        credential = bearer(request)
+        if credential.startswith("ak_"):
+            key = credential
+    if key is not None:
+        return await run_in_threadpool(_key_principal, key)
+    # The hot path: no thread hop (see db.fetch_all).
     user_id, stamp = api_tokens.access_claims(get_settings(), bearer(request))
     rows = await fetch_all(api_tokens.PRINCIPAL_QUERY, {"user_id": user_id})
     return api_tokens.principal_from_rows(rows, user_id=user_id, stamp=stamp)

@@ -82,7 +82,7 @@ def _digest(key: str) -> str:
 
 def parse(key: str) -> tuple[str, str] | None:
     """(prefix, key) when `key` has the shape of one of ours."""
-    parts = key.strip().split("_")
+    parts = key.strip().split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != "ak" or not parts[1] or not parts[2] or len(key) > 200:
         return None
     return parts[1], key.strip()

@@ -1,0 +1,188 @@
+"""/api/users: user management (SPEC section 9), each route guarded by its permission."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from admin_app.api.deps import context, principal
+from admin_app.api.routes.auth import ERRORS
+from admin_app.db import session_scope
+from admin_app.services import admin_users, permissions, reset_links, users
+from admin_app.services.api_tokens import Principal
+from admin_app.services.context import RequestContext
+from admin_app.settings import get_settings
+
+router = APIRouter(prefix="/api/users", tags=["users"], responses=ERRORS)  # type: ignore[arg-type]
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    is_active: bool
+    is_admin: bool
+    mfa_enabled: bool
+    created_at: dt.datetime
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class UserCreateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=64)
+    full_name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    password: str | None = Field(default=None, max_length=4096)
+    is_admin: bool = False
+    is_active: bool = True
+
+
+class UserUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(default=None, max_length=64)
+    full_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    password: str | None = Field(default=None, max_length=4096)
+    is_admin: bool | None = None
+    is_active: bool | None = None
+
+
+class ResetLinkOut(BaseModel):
+    url: str
+    expires_at: dt.datetime
+
+
+def _out(row: admin_users.UserRow) -> UserOut:
+    return UserOut(**vars(row))
+
+
+@router.get("")
+def list_users(
+    search: str = Query("", max_length=100),
+    page: int = Query(1, ge=1),
+    page_size: int = Query(25, ge=1, le=100),
+    caller: Principal = Depends(principal),
+) -> UserPage:
+    """Search (username, email, name) and page through users. Needs `users:read`."""
+    with session_scope() as db:
+        found = admin_users.search(db, actor=caller, query=search, page=page, page_size=page_size)
+    return UserPage(
+        items=[_out(r) for r in found.items],
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+    )
+
+
+@router.post("", status_code=201)
+def create_user(
+    body: UserCreateIn,
+    caller: Principal = Depends(principal),
+    ctx: RequestContext = Depends(context),
+) -> UserOut:
+    """Create a user. Needs `users:write`."""
+    settings = get_settings()
+    with session_scope() as db:
+        row = admin_users.create(
+            db,
+            actor=caller,
+            settings=settings,
+            data=users.NewUser(
+                username=body.username,
+                full_name=body.full_name,
+                email=body.email,
+                password=body.password,
+                is_admin=body.is_admin,
+            ),
+            ctx=ctx,
+        )
+        if not body.is_active:
+            row = admin_users.update(
+                db,
+                actor=caller,
+                user_id=row.id,
+                changes=admin_users.UserChanges(is_active=False),
+                ctx=ctx,
+            )
+        return _out(row)
+
+
+@router.get("/{user_id}")
+def get_user(user_id: int, caller: Principal = Depends(principal)) -> UserOut:
+    """One user. Needs `users:read`."""
+    with session_scope() as db:
+        return _out(admin_users.get_row(db, actor=caller, user_id=user_id))
+
+
+@router.patch("/{user_id}")
+def update_user(
+    user_id: int,
+    body: UserUpdateIn,
+    caller: Principal = Depends(principal),
+    ctx: RequestContext = Depends(context),
+) -> UserOut:
+    """Change a user: name, email, username, active, Admin. Needs `users:write`."""
+    settings = get_settings()
+    with session_scope() as db:
+        row = admin_users.update(
+            db,
+            actor=caller,
+            user_id=user_id,
+            changes=admin_users.UserChanges(
+                username=body.username,
+                full_name=body.full_name,
+                email=body.email,
+                is_active=body.is_active,
+                is_admin=body.is_admin,
+            ),
+            ctx=ctx,
+        )
+        if body.password is not None:
+            users.set_password(
+                db,
+                settings=settings,
+                user=users.get(db, user_id),
+                password=body.password,
+                ctx=ctx,
+                actor_id=caller.user_id,
+                kind="password.reset",
+            )
+        return _out(row)
+
+
+@router.delete("/{user_id}", status_code=204, response_class=Response)
+def delete_user(
+    user_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+) -> Response:
+    """Delete a user (never the last active Admin). Needs `users:write`."""
+    with session_scope() as db:
+        admin_users.delete(db, actor=caller, user_id=user_id, ctx=ctx)
+    return Response(status_code=204)
+
+
+@router.post("/{user_id}/reset-link")
+def create_reset_link(
+    user_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+) -> ResetLinkOut:
+    """A one-time password-reset link, valid 24 h, to hand over. Needs `users:write`."""
+    caller.require(permissions.USERS_WRITE)
+    with session_scope() as db:
+        link = reset_links.issue(
+            db,
+            settings=get_settings(),
+            user=users.get(db, user_id),
+            ctx=ctx,
+            actor_id=caller.user_id,
+        )
+    return ResetLinkOut(url=link.url, expires_at=link.expires_at)
