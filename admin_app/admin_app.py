@@ -7,11 +7,16 @@ import reflex as rx
 from admin_app.api.app import build_api
 from admin_app.startup import on_backend_start
 from admin_app.ui.pages import (  # noqa: F401  (importing a page module registers it)
+    api_keys,
+    audit,
     dashboard,
+    forgot_password,
     login,
     mailbox,
     profile,
+    reset_password,
     signup,
+    users,
     verify,
 )
 

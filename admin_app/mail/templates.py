@@ -69,3 +69,14 @@ def welcome_mail(*, app_name: str, username: str, login_url: str) -> Rendered:
     ]
     text = "\n\n".join([lead, *rest]) + "\n"
     return Rendered(subject, text, _html("Welcome", lead, None, rest))
+
+
+def reset_mail(*, app_name: str, url: str) -> Rendered:
+    subject = f"Reset your {app_name} password"
+    lead = "Open this link to choose a new password. It works once, for 24 hours."
+    rest = [
+        url,
+        "If this was not you, ignore this mail: your password stays as it is.",
+    ]
+    text = "\n\n".join([lead, *rest]) + "\n"
+    return Rendered(subject, text, _html("Reset your password", lead, None, rest))

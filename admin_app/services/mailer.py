@@ -77,3 +77,8 @@ def send_welcome(
         app_name=settings.app_name, username=username, login_url=f"{settings.app_url}/login"
     )
     _send(settings, to, rendered, sender)
+
+
+def send_reset_link(settings: Settings, *, to: str, url: str, sender: Sender | None = None) -> None:
+    rendered = templates.reset_mail(app_name=settings.app_name, url=url)
+    _send(settings, to, rendered, sender)

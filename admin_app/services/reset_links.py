@@ -15,9 +15,10 @@ from sqlmodel import Session, col
 
 from admin_app.clock import now
 from admin_app.errors import DomainError
+from admin_app.mail.senders import Sender
 from admin_app.models import ResetLink, User
 from admin_app.security.randomness import digest, new_token
-from admin_app.services import audit, users
+from admin_app.services import audit, mailer, users
 from admin_app.services.context import RequestContext
 from admin_app.settings import Settings
 
@@ -65,6 +66,54 @@ def issue(
     )
     audit.record(session, kind="reset_link.created", ctx=ctx, user_id=user.id, actor_id=actor_id)
     return IssuedLink(url=f"{settings.app_url}{PATH}?token={token}", expires_at=expires_at)
+
+
+MAX_MAILED_PER_HOUR = 3
+
+
+class ForgotUnavailable(DomainError):
+    code = "reset_by_admin"
+    status = 403
+    message = "Password resets go through an administrator here."
+
+
+def request_by_email(
+    session: Session,
+    *,
+    settings: Settings,
+    email: str,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> None:
+    """ "Forgot password": mail a link when the address has an active account.
+
+    Answers the same either way, in about the same time. Only where mail is
+    the sign-in channel anyway (otp, password+otp).
+    """
+    if settings.auth_mode == "password":
+        raise ForgotUnavailable()
+    try:
+        address = users.normalise_email(email)
+    except DomainError:
+        return
+    user = users.find_by_identifier(session, address)
+    if user is None or not user.is_active or user.id is None:
+        mailer.send_timer.imitate()
+        return
+    recent = session.execute(
+        sa.select(sa.func.count())
+        .select_from(ResetLink)
+        .where(
+            col(ResetLink.user_id) == user.id,
+            col(ResetLink.created_by).is_(None),
+            col(ResetLink.created_at) > now() - dt.timedelta(hours=1),
+        )
+    ).scalar()
+    if (recent or 0) >= MAX_MAILED_PER_HOUR:
+        audit.record(session, kind="reset_link.throttled", ctx=ctx, user_id=user.id)
+        return
+    link = issue(session, settings=settings, user=user, ctx=ctx, actor_id=None)
+    mailer.send_reset_link(settings, to=user.email, url=link.url, sender=sender)
 
 
 def check(session: Session, *, token: str) -> User:

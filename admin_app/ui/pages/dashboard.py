@@ -1,4 +1,4 @@
-"""/: the dashboard."""
+"""/: counts, sign-ins over 14 days and the newest security events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import asyncio
 import reflex as rx
 
 from admin_app.db import session_scope
-from admin_app.services import stats
+from admin_app.errors import PermissionDenied
+from admin_app.services import audit_log, stats
 from admin_app.ui import routes
 from admin_app.ui.layout import protected_page
 from admin_app.ui.state.auth import AuthState
@@ -17,22 +18,41 @@ class DashboardState(AuthState):
     users: int = 0
     active_users: int = 0
     live_sessions: int = 0
+    chart: list[dict[str, int | str]] = []
+    recent: list[dict[str, str]] = []
 
     @rx.event
     async def load(self) -> None:
-        if not self.signed_in:
+        me = await self._principal()
+        if me is None:
             return
 
-        def read() -> stats.Counts:
+        def read() -> tuple[stats.Counts, list, list]:
             with session_scope() as db:
-                return stats.counts(db)
+                counts = stats.counts(db)
+                try:
+                    days = audit_log.daily_signins(db, actor=me)
+                    newest = audit_log.events(db, actor=me, page_size=8).items
+                except PermissionDenied:
+                    days, newest = [], []
+                return counts, days, newest
 
-        counts = await asyncio.to_thread(read)
+        counts, days, newest = await asyncio.to_thread(read)
         self.users, self.active_users, self.live_sessions = (
             counts.users,
             counts.active_users,
             counts.live_sessions,
         )
+        self.chart = [{"day": d.day, "Sign-ins": d.signins, "Failures": d.failures} for d in days]
+        self.recent = [
+            {
+                "when": e.created_at.strftime("%b %d %H:%M"),
+                "kind": e.kind,
+                "who": e.username or "—",
+                "ip": e.ip,
+            }
+            for e in newest
+        ]
 
 
 def stat_card(label: str, value: rx.Var, icon: str) -> rx.Component:
@@ -52,6 +72,49 @@ def stat_card(label: str, value: rx.Var, icon: str) -> rx.Component:
     )
 
 
+def activity_chart() -> rx.Component:
+    return rx.card(
+        rx.heading("Sign-ins, last 14 days", size="4", as_="h2", margin_bottom="0.5rem"),
+        rx.recharts.bar_chart(
+            rx.recharts.bar(data_key="Sign-ins", fill=rx.color("accent", 9), stack_id="a"),
+            rx.recharts.bar(data_key="Failures", fill=rx.color("red", 9), stack_id="a"),
+            rx.recharts.x_axis(data_key="day"),
+            rx.recharts.y_axis(allow_decimals=False),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=DashboardState.chart,
+            height=240,
+        ),
+        width="100%",
+    )
+
+
+def recent_events() -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.heading("Newest security events", size="4", as_="h2"),
+            rx.spacer(),
+            rx.link("Audit log", href=routes.AUDIT, size="2"),
+            width="100%",
+        ),
+        rx.table.root(
+            rx.table.body(
+                rx.foreach(
+                    DashboardState.recent,
+                    lambda e: rx.table.row(
+                        rx.table.cell(e["when"]),
+                        rx.table.cell(rx.code(e["kind"])),
+                        rx.table.cell(e["who"]),
+                        rx.table.cell(e["ip"]),
+                    ),
+                )
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 @protected_page(routes.DASHBOARD, "Dashboard", on_load=[DashboardState.load])
 def dashboard_page() -> rx.Component:
     return rx.vstack(
@@ -65,6 +128,8 @@ def dashboard_page() -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
+        rx.cond(AuthState.is_admin, activity_chart()),
+        rx.cond(AuthState.is_admin, recent_events()),
         spacing="5",
         width="100%",
     )

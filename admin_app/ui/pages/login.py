@@ -46,6 +46,7 @@ sign_in_with_password = begin_sign_in  # TEMP: benchmark in progress still impor
 
 class LoginState(AuthState):
     uses_password: bool = True
+    forgot_offered: bool = False
     signup_enabled: bool = False
     loaded: bool = False
     busy: bool = False
@@ -59,6 +60,8 @@ class LoginState(AuthState):
         settings = get_settings()
         self.uses_password = settings.uses_passwords
         self.signup_enabled = settings.signup_enabled
+        # Only where mail is the channel anyway; in password mode an admin resets.
+        self.forgot_offered = settings.auth_mode != "password"
         self.busy = False
         self.error = NOTICES.get(self.router.url.query_parameters.get("error", ""), "")
         if await self._session_user() is not None:
@@ -99,6 +102,10 @@ def login_form() -> rx.Component:
             rx.cond(
                 LoginState.uses_password,
                 field("Password", "password", type="password", autocomplete="current-password"),
+            ),
+            rx.cond(
+                LoginState.forgot_offered,
+                rx.link("Forgot password?", href="/forgot-password", size="2"),
             ),
             submit_button(
                 rx.cond(LoginState.uses_password, "Sign in", "Continue"), LoginState.busy

@@ -15,7 +15,8 @@ import reflex as rx
 
 from admin_app.db import read_connection
 from admin_app.security.client_ip import client_ip
-from admin_app.services import sessions
+from admin_app.services import api_tokens, sessions
+from admin_app.services.api_tokens import Principal
 from admin_app.services.context import RequestContext
 from admin_app.settings import get_settings
 from admin_app.ui import routes
@@ -68,6 +69,23 @@ class AuthState(rx.State):
                 return sessions.current_user(db, settings=get_settings(), token=token)
 
         return await asyncio.to_thread(check)
+
+    async def _principal(self) -> Principal | None:
+        """The signed-in user with roles and permissions, re-checked on the server.
+
+        Page actions pass this to the services, which check permissions
+        themselves: hiding a button is not protection.
+        """
+        user = await self._session_user()
+        self._show(user)
+        if user is None:
+            return None
+
+        def load() -> Principal:
+            with read_connection() as db:
+                return api_tokens.principal_for_user(db, user_id=user.user_id, stamp=None)
+
+        return await asyncio.to_thread(load)
 
     def _show(self, user: sessions.SessionUser | None) -> None:
         self.signed_in = user is not None

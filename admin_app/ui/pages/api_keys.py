@@ -1,0 +1,229 @@
+"""/api-keys: a user's own keys; the full key is shown once, at creation."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import reflex as rx
+
+from admin_app.db import session_scope
+from admin_app.errors import DomainError, ValidationFailed
+from admin_app.services import api_keys
+from admin_app.ui import routes
+from admin_app.ui.components.auth_card import field, form_error
+from admin_app.ui.layout import protected_page
+from admin_app.ui.state.auth import AuthState
+
+
+def _when(moment: dt.datetime | None, default: str = "never") -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else default
+
+
+class ApiKeysState(AuthState):
+    keys: list[dict[str, str]] = []
+    own_permissions: list[str] = []
+    new_key: str = ""
+    error: str = ""
+    notice: str = ""
+
+    async def _refresh(self) -> None:
+        me = await self._principal()
+        if me is None:
+            return
+        self.own_permissions = me.permissions
+
+        def read() -> list[api_keys.KeyInfo]:
+            with session_scope() as db:
+                return api_keys.list_for(db, user_id=me.user_id)
+
+        self.keys = [
+            {
+                "id": str(k.id),
+                "name": k.name,
+                "prefix": f"ak_{k.prefix}_…",
+                "permissions": ", ".join(k.permissions) or "none",
+                "created": _when(k.created_at),
+                "last_used": _when(k.last_used_at),
+                "expires": _when(k.expires_at, "no expiry"),
+            }
+            for k in await asyncio.to_thread(read)
+        ]
+
+    @rx.event
+    async def load(self) -> None:
+        self.new_key = self.error = self.notice = ""
+        if self.signed_in:
+            await self._refresh()
+
+    @rx.event
+    async def create(self, form: dict):
+        self.error = self.notice = ""
+        me = await self._principal()
+        if me is None:
+            return
+        wanted = [p for p in self.own_permissions if form.get(f"perm_{p}")]
+        raw_expiry = str(form.get("expires_on", "")).strip()
+        ctx = self._request_context()
+
+        def work() -> api_keys.CreatedKey:
+            expires = None
+            if raw_expiry:
+                try:
+                    day = dt.date.fromisoformat(raw_expiry)
+                except ValueError:
+                    raise ValidationFailed("Give the expiry as a date.") from None
+                expires = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+            with session_scope() as db:
+                return api_keys.create(
+                    db,
+                    owner=me,
+                    name=str(form.get("key_name", "")),
+                    wanted=wanted,
+                    expires_at=expires,
+                    ctx=ctx,
+                )
+
+        try:
+            created = await asyncio.to_thread(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        self.new_key = created.key
+        await self._refresh()
+
+    @rx.event
+    async def revoke(self, key_id: str) -> None:
+        me = await self._principal()
+        if me is None:
+            return
+        ctx = self._request_context()
+
+        def work() -> None:
+            with session_scope() as db:
+                api_keys.revoke(db, user_id=me.user_id, key_id=int(key_id), ctx=ctx)
+
+        try:
+            await asyncio.to_thread(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        self.notice = "The key was revoked; it no longer works."
+        await self._refresh()
+
+    @rx.event
+    def dismiss_key(self) -> None:
+        self.new_key = ""
+
+
+def key_row(key: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(key["name"]),
+        rx.table.cell(rx.code(key["prefix"])),
+        rx.table.cell(key["permissions"]),
+        rx.table.cell(key["created"]),
+        rx.table.cell(key["last_used"]),
+        rx.table.cell(key["expires"]),
+        rx.table.cell(
+            rx.button(
+                "Revoke",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=ApiKeysState.revoke(key["id"]),
+                aria_label="Revoke " + key["name"],
+            )
+        ),
+    )
+
+
+def new_key_callout() -> rx.Component:
+    return rx.cond(
+        ApiKeysState.new_key != "",
+        rx.callout.root(
+            rx.callout.text(
+                rx.vstack(
+                    rx.text("Copy your new key now: it is shown only once.", weight="bold"),
+                    rx.code(ApiKeysState.new_key, id="new-key", style={"wordBreak": "break-all"}),
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("copy", size=14),
+                            "Copy",
+                            size="1",
+                            on_click=rx.set_clipboard(ApiKeysState.new_key),
+                        ),
+                        rx.button(
+                            "Done", size="1", variant="soft", on_click=ApiKeysState.dismiss_key
+                        ),
+                    ),
+                    spacing="2",
+                )
+            ),
+            color_scheme="amber",
+            role="status",
+            width="100%",
+        ),
+    )
+
+
+@protected_page(routes.API_KEYS, "API keys", on_load=[ApiKeysState.load])
+def api_keys_page() -> rx.Component:
+    return rx.vstack(
+        rx.heading("API keys", size="7", as_="h1"),
+        rx.text(
+            "For scripts and CI: send a key as Authorization: Bearer <key> or X-API-Key.",
+            color_scheme="gray",
+        ),
+        new_key_callout(),
+        rx.cond(
+            ApiKeysState.notice != "",
+            rx.callout(
+                ApiKeysState.notice, icon="check", color_scheme="green", role="status", width="100%"
+            ),
+        ),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Create a key", size="4", as_="h2"),
+                    form_error(ApiKeysState.error),
+                    field("Key name", "key_name"),
+                    rx.text("Permissions (at most your own)", size="2", weight="medium"),
+                    rx.foreach(
+                        ApiKeysState.own_permissions,
+                        lambda p: rx.el.label(
+                            rx.hstack(rx.checkbox(name="perm_" + p), rx.code(p), spacing="2")
+                        ),
+                    ),
+                    field("Expires on (optional)", "expires_on", type="date", required=False),
+                    rx.button("Create key", type="submit"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ApiKeysState.create,
+                reset_on_submit=True,
+            ),
+            width="100%",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in [
+                            "Name",
+                            "Prefix",
+                            "Permissions",
+                            "Created",
+                            "Last used",
+                            "Expires",
+                            "",
+                        ]
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(ApiKeysState.keys, key_row)),
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )

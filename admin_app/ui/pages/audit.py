@@ -1,0 +1,211 @@
+"""/audit: security events with filters and pages (needs `audit:read`)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import reflex as rx
+
+from admin_app.db import session_scope
+from admin_app.errors import DomainError
+from admin_app.services import audit_log, users
+from admin_app.ui import routes
+from admin_app.ui.components.auth_card import form_error
+from admin_app.ui.layout import protected_page
+from admin_app.ui.state.auth import AuthState
+
+PAGE_SIZE = 50
+KINDS = [
+    "all",
+    "signin",
+    "signout",
+    "code",
+    "signup",
+    "mfa",
+    "password",
+    "reset_link",
+    "api_key",
+    "user",
+    "role",
+    "sessions",
+    "token",
+]
+
+
+class AuditState(AuthState):
+    events: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    kind: str = "all"
+    who: str = ""
+    since: str = ""
+    error: str = ""
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    async def _fetch(self) -> None:
+        me = await self._principal()
+        if me is None:
+            return
+        kind, who, since_text, page = self.kind, self.who.strip(), self.since, self.page
+
+        def read() -> audit_log.Page[audit_log.EventRow]:
+            with session_scope() as db:
+                user_id = None
+                if who:
+                    user = users.find_by_identifier(db, who)
+                    user_id = user.id if user else -1
+                since = (
+                    dt.datetime.combine(dt.date.fromisoformat(since_text), dt.time(), tzinfo=dt.UTC)
+                    if since_text
+                    else None
+                )
+                return audit_log.events(
+                    db,
+                    actor=me,
+                    user_id=user_id,
+                    kind=None if kind == "all" else kind,
+                    since=since,
+                    page=page,
+                    page_size=PAGE_SIZE,
+                )
+
+        try:
+            found = await asyncio.to_thread(read)
+        except (DomainError, ValueError) as exc:
+            self.error = getattr(exc, "message", "Give the date as YYYY-MM-DD.")
+            return
+        self.error = ""
+        self.total = found.total
+        self.events = [
+            {
+                "when": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "kind": e.kind,
+                "user": e.username or (str(e.user_id) if e.user_id else "—"),
+                "actor": e.actor_username or "",
+                "ip": e.ip,
+                "agent": e.user_agent[:60],
+                "detail": ", ".join(f"{k}={v}" for k, v in e.detail.items()),
+            }
+            for e in found.items
+        ]
+
+    @rx.event
+    async def load(self):
+        if not self.signed_in:
+            return None
+        if not self.is_admin:
+            return rx.redirect(routes.DASHBOARD)
+        self.page = 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def set_kind(self, value: str) -> None:
+        self.kind, self.page = value, 1
+        await self._fetch()
+
+    @rx.event
+    async def set_who(self, value: str) -> None:
+        self.who, self.page = value, 1
+        await self._fetch()
+
+    @rx.event
+    async def set_since(self, value: str) -> None:
+        self.since, self.page = value, 1
+        await self._fetch()
+
+    @rx.event
+    async def turn_page(self, step: int) -> None:
+        self.page = min(max(1, self.page + step), self.pages)
+        await self._fetch()
+
+
+def event_row(event: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(event["when"], white_space="nowrap"),
+        rx.table.cell(rx.code(event["kind"])),
+        rx.table.cell(event["user"]),
+        rx.table.cell(event["actor"]),
+        rx.table.cell(event["ip"]),
+        rx.table.cell(
+            rx.text(event["detail"], size="1"),
+            rx.text(event["agent"], size="1", color_scheme="gray"),
+        ),
+    )
+
+
+@protected_page(routes.AUDIT, "Audit log", on_load=[AuditState.load])
+def audit_page() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Audit log", size="7", as_="h1"),
+        form_error(AuditState.error),
+        rx.hstack(
+            rx.vstack(
+                rx.el.label("User", html_for="who", style={"fontSize": "0.75rem"}),
+                rx.input(
+                    id="who",
+                    placeholder="Email or username",
+                    on_change=AuditState.set_who.debounce(400),
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                rx.text("Kind", size="1", color_scheme="gray", as_="div"),
+                rx.select(
+                    KINDS, value=AuditState.kind, on_change=AuditState.set_kind, aria_label="Kind"
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                rx.el.label("Since", html_for="since", style={"fontSize": "0.75rem"}),
+                rx.input(id="since", type="date", on_change=AuditState.set_since),
+                spacing="1",
+            ),
+            align="end",
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ["When (UTC)", "Event", "User", "By", "Address", "Detail"]
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(AuditState.events, event_row)),
+            width="100%",
+        ),
+        rx.hstack(
+            rx.text(
+                AuditState.total,
+                " events · page ",
+                AuditState.page,
+                " of ",
+                AuditState.pages,
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.spacer(),
+            rx.button(
+                "Previous",
+                variant="soft",
+                on_click=AuditState.turn_page(-1),
+                disabled=AuditState.page <= 1,
+            ),
+            rx.button(
+                "Next",
+                variant="soft",
+                on_click=AuditState.turn_page(1),
+                disabled=AuditState.page >= AuditState.pages,
+            ),
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,118 @@
+"""/reset-password?token=…: choose a new password with a one-time link."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from admin_app.db import session_scope
+from admin_app.errors import DomainError
+from admin_app.services import reset_links
+from admin_app.settings import get_settings
+from admin_app.ui import routes
+from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
+from admin_app.ui.state.auth import AuthState
+
+
+class ResetPasswordState(AuthState):
+    valid: bool = False
+    done: bool = False
+    busy: bool = False
+    error: str = ""
+    for_user: str = ""
+    _reset_token: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self._reset_token = self.router.url.query_parameters.get("token", "")
+        self.done, self.busy, self.error = False, False, ""
+        token = self._reset_token
+
+        def check() -> str:
+            with session_scope() as db:
+                return reset_links.check(db, token=token).username
+
+        try:
+            self.for_user = await asyncio.to_thread(check)
+            self.valid = True
+        except DomainError as exc:
+            self.valid, self.error = False, exc.message
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy:
+            return
+        password = str(form.get("new_password", ""))
+        if password != str(form.get("confirm_password", "")):
+            self.error = "The two passwords differ."
+            return
+        self.busy, self.error = True, ""
+        yield
+        token, ctx = self._reset_token, self._request_context()
+
+        def work() -> None:
+            with session_scope() as db:
+                reset_links.use(
+                    db, settings=get_settings(), token=token, password=password, ctx=ctx
+                )
+
+        try:
+            await asyncio.to_thread(work)
+        except DomainError as exc:
+            self.busy, self.error = False, exc.message
+            return
+        self.busy, self.done, self._reset_token = False, True, ""
+
+
+@rx.page(
+    route="/reset-password",
+    title=f"Reset password | {get_settings().app_name}",
+    on_load=ResetPasswordState.load,
+)
+def reset_password_page() -> rx.Component:
+    return auth_card(
+        rx.cond(
+            ResetPasswordState.done,
+            rx.vstack(
+                rx.callout(
+                    "Your password was changed. Every session was signed out.",
+                    icon="check",
+                    color_scheme="green",
+                    role="status",
+                ),
+                rx.link("Sign in", href=routes.LOGIN),
+            ),
+            rx.cond(
+                ResetPasswordState.valid,
+                rx.form(
+                    rx.vstack(
+                        rx.text("New password for ", rx.text.strong(ResetPasswordState.for_user)),
+                        form_error(ResetPasswordState.error),
+                        field(
+                            "New password",
+                            "new_password",
+                            type="password",
+                            autocomplete="new-password",
+                        ),
+                        field(
+                            "Confirm new password",
+                            "confirm_password",
+                            type="password",
+                            autocomplete="new-password",
+                        ),
+                        submit_button("Set password", ResetPasswordState.busy),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=ResetPasswordState.submit,
+                    width="100%",
+                ),
+                rx.vstack(
+                    form_error(ResetPasswordState.error),
+                    rx.link("Back to sign-in", href=routes.LOGIN),
+                ),
+            ),
+        ),
+        subtitle="Choose a new password",
+    )
