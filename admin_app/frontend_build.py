@@ -55,5 +55,6 @@ def build(settings: Settings, *, force: bool = False) -> bool:
         cwd=ROOT,
         check=True,
     )
-    stamp.write_text(wanted)
+    # The build may update reflex.lock/ itself: fingerprint what is there now.
+    stamp.write_text(fingerprint(settings))
     return True
