@@ -133,6 +133,18 @@ def search(
     # Text columns sort by lower(...), which their indexes cover.
     key = _users.c[sort] if sort == "created_at" else sa.func.lower(_users.c[sort])
     order = key.desc() if descending else key.asc()
+    # username and email are unique; the other sorts have (key, id) indexes.
+    ordering = [order] if sort in ("username", "email") else [order, _users.c.id]
+    # Deferred join: page through ids alone (an index-only walk, even deep
+    # into 100,000 rows), then fetch the page's rows.
+    page_ids = (
+        sa.select(_users.c.id.label("page_id"))
+        .where(where)
+        .order_by(*ordering)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
     rows = session.execute(
         sa.select(
             _users.c.id,
@@ -144,11 +156,8 @@ def search(
             _users.c.mfa_enabled,
             _users.c.created_at,
         )
-        .where(where)
-        # username and email are unique; the other sorts have (key, id) indexes.
-        .order_by(*([order] if sort in ("username", "email") else [order, _users.c.id]))
-        .limit(limit)
-        .offset(offset)
+        .select_from(_users.join(page_ids, _users.c.id == page_ids.c.page_id))
+        .order_by(*ordering)
     ).all()
     return Page(
         items=[UserRow(**row._mapping) for row in rows],
