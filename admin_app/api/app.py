@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from admin_app import __version__
 from admin_app.api import errors
-from admin_app.api.routes import audit, auth, browser_session, info, keys, users
+from admin_app.api.routes import audit, auth, browser_session, info, keys, oauth, users
 from admin_app.settings import get_settings
 
 
@@ -21,10 +24,21 @@ def build_api() -> FastAPI:
     )
     errors.install(api)
     api.add_middleware(errors.BodyLimit)
+    # Holds only an OAuth flow's state, nonce and PKCE verifier, for minutes,
+    # signed with a key derived from JWT_SECRET.
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=hashlib.sha256(b"oauth-state|" + settings.jwt_secret.encode()).hexdigest(),
+        session_cookie="oauth_state",
+        max_age=600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
     api.include_router(browser_session.router)
     api.include_router(info.router)
     api.include_router(auth.router)
     api.include_router(keys.router)
     api.include_router(users.router)
     api.include_router(audit.router)
+    api.include_router(oauth.router)
     return api

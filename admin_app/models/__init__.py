@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from admin_app.models.api_key import ApiKey
 from admin_app.models.audit import AuditEvent
 from admin_app.models.code import OneTimeCode
+from admin_app.models.oauth_account import OAuthAccount
 from admin_app.models.rate_limit import RateLimit
 from admin_app.models.reset_link import ResetLink
 from admin_app.models.session import AuthSession, HandoffTicket
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "HandoffTicket",
+    "OAuthAccount",
     "OneTimeCode",
     "RateLimit",
     "RefreshToken",

@@ -11,17 +11,37 @@ from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
 from admin_app.services import signin
 from admin_app.services.context import RequestContext
+from admin_app.services.oauth import describe_methods
 from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
+from admin_app.ui.components.providers import LABELS, provider_buttons, provider_entries
 from admin_app.ui.navigation import post_to
 from admin_app.ui.pages.verify import VerifyState
 from admin_app.ui.state.auth import AuthState
 
 NOTICES = {
     "expired": "Your sign-in took too long to finish. Please sign in again.",
+    "oauth_denied": "The sign-in with {provider} was cancelled or refused.",
+    "oauth_state": "That sign-in link was not valid any more. Please try again.",
+    "oauth_unavailable": "{provider} could not be reached. Please try again in a moment.",
+    "oauth_unknown": "That sign-in provider is not set up here.",
+    "account_exists": "An account with this email already exists; it signs in with {ways}.",
+    "email_not_verified": "{provider} did not share a confirmed email address, which a new "
+    "account needs.",
+    "signup_disabled": "There is no account for this {provider} sign-in, and sign-up is "
+    "turned off here.",
+    "account_disabled": "This account is disabled. Ask an administrator to enable it.",
 }
+
+
+def notice(query: dict[str, str]) -> str:
+    """The message for `?error=`; every word comes from a whitelist, none from the URL."""
+    template = NOTICES.get(query.get("error", ""), "")
+    provider = LABELS.get(query.get("provider", ""), "The provider")
+    ways = describe_methods(query.get("ways", "").split(","))
+    return template.format(provider=provider, ways=ways)
 
 
 def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) -> str | CodeSent:
@@ -47,6 +67,7 @@ sign_in_with_password = begin_sign_in  # TEMP: benchmark in progress still impor
 class LoginState(AuthState):
     uses_password: bool = True
     forgot_offered: bool = False
+    providers: list[dict[str, str]] = []
     signup_enabled: bool = False
     loaded: bool = False
     busy: bool = False
@@ -63,7 +84,8 @@ class LoginState(AuthState):
         # Only where mail is the channel anyway; in password mode an admin resets.
         self.forgot_offered = settings.auth_mode != "password"
         self.busy = False
-        self.error = NOTICES.get(self.router.url.query_parameters.get("error", ""), "")
+        self.error = notice(dict(self.router.url.query_parameters))
+        self.providers = provider_entries([p.name for p in settings.oauth], self._next())
         if await self._session_user() is not None:
             return rx.redirect(self._next())
         self.loaded = True
@@ -122,6 +144,7 @@ def login_form() -> rx.Component:
 def login_page() -> rx.Component:
     return auth_card(
         rx.cond(LoginState.loaded, login_form(), rx.center(rx.spinner(), padding="2rem")),
+        provider_buttons(LoginState.providers),
         rx.cond(
             LoginState.signup_enabled,
             rx.text(

@@ -10,7 +10,7 @@ import reflex as rx
 
 from admin_app.db import session_scope
 from admin_app.errors import DomainError, ValidationFailed
-from admin_app.services import mfa, profile, users
+from admin_app.services import mfa, oauth, profile, users
 from admin_app.services.context import RequestContext
 from admin_app.services.sessions import SessionUser
 from admin_app.settings import get_settings
@@ -30,6 +30,10 @@ def _as_user(me: SessionUser, work: Callable[..., Any], **kwargs: Any) -> Any:
 def _snapshot(db: Any, *, user: Any, session_id: str) -> dict[str, Any]:
     listed = profile.live_sessions(db, user_id=user.id, current_id=session_id)
     return {
+        "linked": [
+            {"name": name, "label": oauth.LABELS.get(name, name)}
+            for name in oauth.linked(db, user_id=user.id)
+        ],
         "full_name": user.full_name,
         "has_password": user.password_hash is not None,
         "mfa_enabled": user.mfa_enabled,
@@ -51,6 +55,8 @@ class ProfileState(AuthState):
     mfa_enabled: bool = False
     mfa_always_on: bool = False
     sessions: list[dict[str, str]] = []
+    linked: list[dict[str, str]] = []
+    link_error: str = ""
     notice: str = ""
     name_error: str = ""
     password_error: str = ""
@@ -72,6 +78,7 @@ class ProfileState(AuthState):
         self.has_password = data["has_password"]
         self.mfa_enabled = data["mfa_enabled"]
         self.sessions = data["sessions"]
+        self.linked = data["linked"]
 
     @rx.event
     async def load(self) -> None:
@@ -214,6 +221,27 @@ class ProfileState(AuthState):
             return None
         self.close_confirm()
         self.notice = "MFA is off."
+        await self._refresh(me)
+        return None
+
+    @rx.event
+    async def unlink(self, provider: str):
+        if (me := await self._me()) is None:
+            return rx.redirect(routes.LOGIN)
+        try:
+            await asyncio.to_thread(
+                _as_user,
+                me,
+                oauth.unlink,
+                settings=get_settings(),
+                provider=provider,
+                ctx=self._ctx(),
+            )
+        except DomainError as exc:
+            self.link_error = exc.message
+            return None
+        self.link_error = ""
+        self.notice = f"{oauth.LABELS.get(provider, provider)} is no longer linked."
         await self._refresh(me)
         return None
 
@@ -403,6 +431,34 @@ def mfa_section() -> rx.Component:
     )
 
 
+def linked_section() -> rx.Component:
+    return rx.cond(
+        ProfileState.linked.length() > 0,
+        section(
+            "Linked sign-in providers",
+            form_error(ProfileState.link_error),
+            rx.foreach(
+                ProfileState.linked,
+                lambda item: rx.hstack(
+                    rx.image(src="/" + item["name"] + ".svg", width="18px", height="18px", alt=""),
+                    rx.text(item["label"]),
+                    rx.spacer(),
+                    rx.button(
+                        "Unlink",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=ProfileState.unlink(item["name"]),
+                        aria_label="Unlink " + item["label"],
+                    ),
+                    width="100%",
+                    align="center",
+                ),
+            ),
+        ),
+    )
+
+
 def session_row(item: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -450,6 +506,7 @@ def profile_page() -> rx.Component:
         name_section(),
         rx.cond(ProfileState.uses_password, password_section()),
         mfa_section(),
+        linked_section(),
         sessions_section(),
         spacing="4",
         width="100%",

@@ -15,6 +15,7 @@ from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, form_error, submit_button
+from admin_app.ui.components.providers import provider_buttons, provider_entries
 from admin_app.ui.pages.verify import VerifyState
 from admin_app.ui.state.auth import AuthState
 
@@ -41,6 +42,7 @@ def password_hint(password: str, username: str, email: str) -> str:
 class SignupState(AuthState):
     enabled: bool = True
     uses_password: bool = True
+    providers: list[dict[str, str]] = []
     busy: bool = False
     error: str = ""
     field_errors: dict[str, str] = {}
@@ -52,6 +54,7 @@ class SignupState(AuthState):
         settings = get_settings()
         self.enabled = settings.signup_enabled
         self.uses_password = settings.uses_passwords
+        self.providers = provider_entries([p.name for p in settings.oauth], routes.DASHBOARD)
         self.busy, self.error, self.field_errors = False, "", {}
         self.hint = password_hint("", "", "")
         if await self._session_user() is not None:
@@ -183,7 +186,7 @@ def signup_page() -> rx.Component:
     return auth_card(
         rx.cond(
             SignupState.enabled,
-            signup_form(),
+            rx.vstack(signup_form(), provider_buttons(SignupState.providers), width="100%"),
             rx.callout(
                 "Sign-up is turned off here. Ask an administrator for an account.",
                 icon="info",

@@ -14,7 +14,8 @@ import reflex as rx
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.codes import DIGITS
-from admin_app.services import signin
+from admin_app.security.redirects import safe_next
+from admin_app.services import codes, signin
 from admin_app.services.context import RequestContext
 from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
@@ -43,6 +44,14 @@ def complete_with_code(otp_session_id: str, code: str, ctx: RequestContext) -> s
 def resend_code(otp_session_id: str, ctx: RequestContext) -> CodeSent:
     with session_scope() as db:
         return signin.resend(db, settings=get_settings(), otp_session_id=otp_session_id, ctx=ctx)
+
+
+def describe_flow(otp_session_id: str) -> CodeSent | None:
+    with session_scope() as db:
+        try:
+            return signin.code_sent(codes.pending(db, otp_session_id))
+        except DomainError:
+            return None
 
 
 class VerifyState(AuthState):
@@ -75,7 +84,14 @@ class VerifyState(AuthState):
         return PURPOSE_TEXT.get(self.purpose, PURPOSE_TEXT["signin"])
 
     @rx.event
-    def load(self):
+    async def load(self):
+        flow = self.router.url.query_parameters.get("flow", "")
+        if flow:
+            # A flow parked by an HTTP route (the OAuth callback), not by a page.
+            sent = await asyncio.to_thread(describe_flow, flow)
+            if sent is None:
+                return rx.redirect(routes.LOGIN)
+            self._park(sent, safe_next(self.router.url.query_parameters.get("next")))
         if not self._otp_session_id:
             return rx.redirect(routes.LOGIN)
         return VerifyState.tick
