@@ -26,6 +26,7 @@ from admin_app.services.users import find_by_identifier
 from admin_app.settings import Settings
 
 MAX_IDENTIFIER = 320
+SIGN_IN_PURPOSES = ("signin", "mfa", "signup")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -217,6 +218,9 @@ def complete(
     from admin_app.services import signup  # signup completes through this same stage
 
     row = codes.pending(session, otp_session_id)
+    if row.purpose not in SIGN_IN_PURPOSES:
+        # A "confirm" code (turning MFA off) must never stand in for a sign-in.
+        raise codes.UnknownCodeSession()
     payload = codes.payload_of(row)
     identifier = str(payload.get("identifier") or row.email)
     _throttle_check(session, settings=settings, identifier=identifier, ctx=ctx)

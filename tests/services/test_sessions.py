@@ -94,3 +94,24 @@ def test_revoke_all_keeps_the_current_one(db, settings, make_user) -> None:  # t
     rows = [sessions.start(db, settings=settings, user_id=user.id, ctx=CTX) for _ in range(3)]
     db.commit()
     assert sessions.revoke_all(db, user_id=user.id, except_id=rows[0].id) == 2
+
+
+def test_a_confirmation_code_is_not_a_sign_in(db, settings, make_user) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from admin_app.services import codes, signin
+
+    user = make_user()
+    issued = codes.issue(
+        db,
+        settings=settings,
+        purpose="confirm",
+        email=user.email,
+        user_id=user.id,
+        payload={"identifier": user.email},
+    )
+    db.commit()
+    with pytest.raises(codes.UnknownCodeSession):
+        signin.complete(
+            db, settings=settings, otp_session_id=issued.row.id, code=issued.code, ctx=CTX
+        )
