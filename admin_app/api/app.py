@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from admin_app import __version__
 from admin_app.api import errors
 from admin_app.api.routes import audit, auth, browser_session, info, keys, oauth, users
+from admin_app.api.security_headers import SecurityHeaders
 from admin_app.settings import get_settings
 
 
@@ -24,6 +25,7 @@ def build_api() -> FastAPI:
     )
     errors.install(api)
     api.add_middleware(errors.BodyLimit)
+    api.add_middleware(SecurityHeaders)
     # Holds only an OAuth flow's state, nonce and PKCE verifier, for minutes,
     # signed with a key derived from JWT_SECRET.
     api.add_middleware(
