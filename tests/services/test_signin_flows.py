@@ -45,9 +45,7 @@ def _count(engine: Engine, model: type) -> int:
 def _begin(
     db: Session, settings: Settings, identifier: str, password: str | None = None
 ) -> User | CodeSent:
-    outcome = signin.begin(
-        db, settings=settings, identifier=identifier, password=password, ctx=CTX
-    )
+    outcome = signin.begin(db, settings=settings, identifier=identifier, password=password, ctx=CTX)
     db.commit()
     return outcome
 
