@@ -183,3 +183,23 @@ def test_mfa_is_fixed_on_in_the_code_modes(
         db.rollback()
     assert smtp_server.inbox.messages == []
     assert (_mfa_on(engine, user), _mfa_on(engine, other)) == (False, True)
+
+
+def test_a_disable_code_never_signs_anyone_in(
+    db: Session, settings: Settings, make_user: MakeUser, smtp_server: SmtpServer
+) -> None:
+    user = make_user(email="ada@example.com", mfa=True)
+    sent = mfa.send_disable_code(db, settings=settings, user=user, ctx=CTX)
+    db.commit()
+    code = smtp_server.inbox.code_for("ada@example.com")
+    # Handed to the sign-in's second stage, it would skip the password.
+    with pytest.raises(codes.UnknownCodeSession):
+        signin.complete(
+            db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX
+        )
+    db.rollback()
+    # It still does its own job.
+    mfa.disable_with_code(
+        db, settings=settings, user=user, otp_session_id=sent.otp_session_id, code=code, ctx=CTX
+    )
+    db.commit()
