@@ -1,0 +1,182 @@
+"""Reading the audit log (SPEC section 9): filters, pages, actors, the dashboard's daily counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from admin_app.clock import now
+from admin_app.errors import PermissionDenied, ValidationFailed
+from admin_app.models import User
+from admin_app.services import (
+    admin_users,
+    api_keys,
+    api_tokens,
+    audit,
+    audit_log,
+    reset_links,
+)
+from admin_app.services.api_tokens import Principal
+from admin_app.settings import Settings
+from tests.conftest import CTX
+
+MakeUser = Callable[..., User]
+Travel = Callable[[float], None]
+DAY = 24 * 3600
+
+
+def _principal(db: Session, user: User) -> Principal:
+    assert user.id is not None
+    return api_tokens.principal_for_user(db, user_id=user.id, stamp=None)
+
+
+def _record(db: Session, kind: str, user: User | None = None, **detail: Any) -> None:
+    audit.record(db, kind=kind, ctx=CTX, user_id=user.id if user else None, **detail)
+    db.commit()
+
+
+def test_events_come_newest_first_in_pages(db: Session, make_user: MakeUser) -> None:
+    admin = make_user(password=None, admin=True)
+    actor = _principal(db, admin)
+    baseline = audit_log.events(db, actor=actor).total
+    for n in range(5):
+        _record(db, "test.event", admin, n=n)
+    found = audit_log.events(db, actor=actor, kind="test")
+    assert (found.total, found.page, found.page_size) == (5, 1, 50)
+    assert [e.detail for e in found.items] == [{"n": n} for n in (4, 3, 2, 1, 0)]
+    stamps = [e.created_at for e in found.items]
+    assert stamps == sorted(stamps, reverse=True)
+    assert audit_log.events(db, actor=actor).total == baseline + 5
+
+    pages = [audit_log.events(db, actor=actor, kind="test", page=p, page_size=2) for p in (1, 2, 3)]
+    assert [[e.detail["n"] for e in p.items] for p in pages] == [[4, 3], [2, 1], [0]]
+    assert {p.total for p in pages} == {5}
+    first = found.items[0]
+    assert (first.user_id, first.username, first.ip, first.user_agent) == (
+        admin.id,
+        admin.username,
+        CTX.ip,
+        CTX.user_agent,
+    )
+    with pytest.raises(ValidationFailed):
+        audit_log.events(db, actor=actor, page=0)
+    with pytest.raises(ValidationFailed):
+        audit_log.events(db, actor=actor, page_size=101)
+
+
+def test_filter_by_user_and_by_kind_family(db: Session, make_user: MakeUser) -> None:
+    admin = make_user(password=None, admin=True)
+    ada = make_user(password=None)
+    grace = make_user(password=None)
+    actor = _principal(db, admin)
+    _record(db, "signin.failed", ada)
+    _record(db, "signin.succeeded", ada)
+    _record(db, "signin.failed", grace)
+    _record(db, "signup.started", grace)
+    _record(db, "signins.bogus", grace)
+    _record(db, "signin", None)
+
+    def kinds(**filters: Any) -> list[tuple[str, int | None]]:
+        found = audit_log.events(db, actor=actor, **filters)
+        assert found.total == len(found.items)
+        return [(e.kind, e.user_id) for e in found.items]
+
+    assert kinds(kind="signin") == [
+        ("signin", None),
+        ("signin.failed", grace.id),
+        ("signin.succeeded", ada.id),
+        ("signin.failed", ada.id),
+    ]
+    assert kinds(kind="signin.failed") == [("signin.failed", grace.id), ("signin.failed", ada.id)]
+    assert kinds(kind="sign") == []
+    assert kinds(kind="signup") == [("signup.started", grace.id)]
+    assert kinds(kind="signin", user_id=ada.id) == [
+        ("signin.succeeded", ada.id),
+        ("signin.failed", ada.id),
+    ]
+    assert [k for k, _ in kinds(user_id=grace.id)] == [
+        "signins.bogus",
+        "signup.started",
+        "signin.failed",
+        "user.created",
+    ]
+    assert kinds(user_id=999_999) == []
+
+
+def test_administrative_events_name_who_did_them(
+    db: Session, settings: Settings, make_user: MakeUser
+) -> None:
+    root = make_user(password=None, username="root", admin=True)
+    ada = make_user(password=None, username="ada")
+    key = api_keys.create(
+        db, owner=_principal(db, root), name="ci", wanted=["audit:read"], expires_at=None, ctx=CTX
+    )
+    api_keys.revoke(db, user_id=root.id or 0, key_id=key.id, ctx=CTX)
+    for changes in (
+        admin_users.UserChanges(is_admin=True),
+        admin_users.UserChanges(is_admin=False),
+        admin_users.UserChanges(is_active=False),
+    ):
+        admin_users.update(
+            db, actor=_principal(db, root), user_id=ada.id or 0, changes=changes, ctx=CTX
+        )
+    reset_links.issue(db, settings=settings, user=ada, ctx=CTX, actor_id=root.id)
+    db.commit()
+
+    found = audit_log.events(db, actor=_principal(db, root), page_size=100).items
+    by_kind = {e.kind: e for e in found}
+    for kind in ("role.granted", "role.revoked", "user.disabled", "reset_link.created"):
+        event = by_kind[kind]
+        assert (event.username, event.actor_username, event.ip) == ("ada", "root", CTX.ip), kind
+    for kind in ("api_key.created", "api_key.revoked"):
+        event = by_kind[kind]
+        assert (event.user_id, event.username, event.ip) == (root.id, "root", CTX.ip), kind
+        assert event.detail["key_id"] == key.id
+    assert by_kind["api_key.created"].detail["permissions"] == ["audit:read"]
+    assert by_kind["role.granted"].detail == {"role": "Admin"}
+
+
+def test_reading_the_log_needs_audit_read(db: Session, make_user: MakeUser) -> None:
+    plain = _principal(db, make_user(password=None))
+    with pytest.raises(PermissionDenied):
+        audit_log.events(db, actor=plain)
+    with pytest.raises(PermissionDenied):
+        audit_log.daily_signins(db, actor=plain)
+
+
+def test_daily_signins_cover_14_days_oldest_first(
+    db: Session, make_user: MakeUser, travel: Travel
+) -> None:
+    admin = make_user(password=None, admin=True)
+    expected: dict[dt.date, list[int]] = {}
+
+    def signin(kind: str) -> None:
+        _record(db, kind, admin)
+        bucket = expected.setdefault(now().date(), [0, 0])
+        bucket[0 if kind == "signin.succeeded" else 1] += 1
+
+    signin("signin.succeeded")  # 20 days before the reading: too old to count
+    travel(10 * DAY)
+    for kind in ("signin.succeeded", "signin.succeeded", "signin.failed"):
+        signin(kind)
+    _record(db, "signup.started", admin)
+    _record(db, "signin.locked", admin)
+    travel(5 * DAY)
+    signin("signin.failed")
+    travel(5 * DAY)
+    signin("signin.succeeded")
+
+    days = audit_log.daily_signins(db, actor=_principal(db, admin))
+    today = now().date()
+    span = [today - dt.timedelta(days=13 - n) for n in range(14)]
+    assert [d.day for d in days] == [day.strftime("%b %d") for day in span]
+    assert [(d.signins, d.failures) for d in days] == [
+        tuple(expected.get(day, [0, 0])) for day in span
+    ]
+    assert sum(d.signins for d in days) == 3
+    assert sum(d.failures for d in days) == 2
+    assert len(audit_log.daily_signins(db, actor=_principal(db, admin), days=7)) == 7
