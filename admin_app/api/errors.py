@@ -47,11 +47,20 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     return error(422, "The request is not valid: " + "; ".join(problems) + ".", "invalid_request")
 
 
+SENTENCES = {
+    404: "There is nothing at this address.",
+    405: "This address does not take that method.",
+}
+
+
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    detail = str(exc.detail)
+    if exc.status_code in SENTENCES and detail in ("Not Found", "Method Not Allowed"):
+        detail = SENTENCES[exc.status_code]
     return error(
         exc.status_code,
-        str(exc.detail),
+        detail,
         STATUS_CODES.get(exc.status_code, "error"),
         dict(exc.headers) if exc.headers else None,
     )

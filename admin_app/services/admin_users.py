@@ -185,21 +185,24 @@ def get_row(session: Session, *, actor: Principal, user_id: int) -> UserRow:
     return UserRow(**row._mapping)
 
 
-def _active_admins(session: Session) -> int:
-    return int(
-        session.execute(
-            sa.select(sa.func.count())
-            .select_from(_users)
-            .where(_users.c.is_active.is_(True), _IS_ADMIN)
-        ).scalar()
-        or 0
-    )
-
-
 def _guard_last_admin(session: Session, user: User) -> None:
+    """LastAdmin when `user` is the only active Admin.
+
+    The Admin rows are locked first (FOR UPDATE; SQLite serialises writers
+    anyway), so two admins demoting each other at once cannot both succeed:
+    the second waits for the first, then counts again.
+    """
     assert user.id is not None
-    is_admin = user.is_active and ADMIN_ROLE in users.role_names(session, user.id)
-    if is_admin and _active_admins(session) <= 1:
+    if not user.is_active or ADMIN_ROLE not in users.role_names(session, user.id):
+        return
+    admins = session.execute(
+        sa.select(_users.c.id)
+        .join(_user_roles, _user_roles.c.user_id == _users.c.id)
+        .join(_roles, _roles.c.id == _user_roles.c.role_id)
+        .where(_roles.c.name == ADMIN_ROLE, _users.c.is_active.is_(True))
+        .with_for_update(of=[_users, _user_roles])
+    ).all()
+    if len(admins) <= 1:
         raise LastAdmin()
 
 

@@ -133,6 +133,7 @@ def create(
         kind="api_key.created",
         ctx=ctx,
         user_id=owner.user_id,
+        actor_id=owner.user_id,
         key_id=row.id,
         permissions=granted,
     )
@@ -166,7 +167,9 @@ def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) 
         raise NotFound("No such key.")
     row.revoked_at = now()
     session.add(row)
-    audit.record(session, kind="api_key.revoked", ctx=ctx, user_id=user_id, key_id=key_id)
+    audit.record(
+        session, kind="api_key.revoked", ctx=ctx, user_id=user_id, actor_id=user_id, key_id=key_id
+    )
 
 
 def authenticate(db: Session | sa.Connection, *, key: str) -> Principal:

@@ -54,7 +54,12 @@ def events(
         conditions.append(_events.c.user_id == user_id)
     if kind:
         # A family of kinds ("signin") or one kind ("signin.failed").
-        conditions.append(sa.or_(_events.c.kind == kind, _events.c.kind.like(f"{kind}.%")))
+        conditions.append(
+            sa.or_(
+                _events.c.kind == kind,
+                _events.c.kind.startswith(kind + ".", autoescape=True),
+            )
+        )
     if since is not None:
         conditions.append(_events.c.created_at >= since)
     if until is not None:
@@ -107,7 +112,11 @@ def daily_signins(session: Session, *, actor: Principal, days: int = 14) -> list
     actor.require(permissions.AUDIT_READ)
     today = now().date()
     start = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(), tzinfo=dt.UTC)
-    day = sa.func.date(_events.c.created_at)
+    column = _events.c.created_at
+    if session.get_bind().dialect.name == "postgresql":
+        # Days in UTC, whatever the database server's time zone.
+        column = sa.func.timezone("UTC", column)
+    day = sa.func.date(column)
     rows = session.execute(
         sa.select(day, _events.c.kind, sa.func.count())
         .where(

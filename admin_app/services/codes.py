@@ -70,8 +70,8 @@ def _subject(user_id: int | None, email: str) -> str:
     return f"user:{user_id}" if user_id is not None else f"email:{email.casefold()}"
 
 
-def _cap(session: Session, email: str) -> None:
-    """At most 5 codes an hour for one address, and one a minute."""
+def _cap(session: Session, email: str, *, cooldown: bool) -> None:
+    """At most 5 codes an hour for one address; a resend waits a minute."""
     moment = now()
     recent = session.exec(
         select(OneTimeCode.created_at)
@@ -81,7 +81,8 @@ def _cap(session: Session, email: str) -> None:
         )
         .order_by(col(OneTimeCode.created_at).desc())
     ).all()
-    if recent and (wait := RESEND_COOLDOWN_SECONDS - (moment - recent[0]).total_seconds()) > 0:
+    wait = RESEND_COOLDOWN_SECONDS - (moment - recent[0]).total_seconds() if recent else 0
+    if cooldown and wait > 0:
         raise RateLimited(math.ceil(wait), "Please wait before asking for another code.")
     if len(recent) >= MAX_CODES_PER_HOUR:
         oldest = recent[MAX_CODES_PER_HOUR - 1]
@@ -99,9 +100,10 @@ def issue(
     email: str,
     user_id: int | None,
     payload: dict[str, Any] | None = None,
+    resend: bool = False,
 ) -> Issued:
     """A new code for `purpose`; its row is added to `session` (not yet committed)."""
-    _cap(session, email)
+    _cap(session, email, cooldown=resend)
     code, code_id = primitives.new_code(), new_id()
     row = OneTimeCode(
         id=code_id,
@@ -141,6 +143,7 @@ def reissue(session: Session, *, settings: Settings, code_id: str) -> Issued:
         email=old.email,
         user_id=old.user_id,
         payload=json.loads(old.payload) if old.payload else None,
+        resend=True,
     )
     old.consumed_at = now()
     session.add(old)

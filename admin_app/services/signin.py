@@ -128,8 +128,19 @@ def decoy_code(
         payload={**payload, "decoy": True},
     )
     mailer.send_timer.imitate()
-    sent_to = mask_email(address) if "@" in address else mask_email("x@" + "•••")
-    return code_sent(issued.row, sent_to=sent_to)
+    return code_sent(issued.row, sent_to=shown_address(address))
+
+
+ACCOUNT_ADDRESS = "the email address of that account"
+
+
+def shown_address(identifier: str) -> str:
+    """Where the code went, as shown before anything is proved.
+
+    An email typed in is masked; a username gets the same neutral words
+    whether or not it exists (a masked real address would tell).
+    """
+    return mask_email(identifier.strip().lower()) if "@" in identifier else ACCOUNT_ADDRESS
 
 
 def _throttle_check(
@@ -166,7 +177,7 @@ def begin(
                 address=identifier.casefold(),
                 payload=payload,
             )
-        return send_code(
+        sent = send_code(
             session,
             settings=settings,
             user=user,
@@ -175,6 +186,7 @@ def begin(
             payload=payload,
             sender=sender,
         )
+        return dataclasses.replace(sent, sent_to=shown_address(identifier))
     user = check_password(
         session, settings=settings, identifier=identifier, password=password or "", ctx=ctx
     )
@@ -203,11 +215,14 @@ def resend(
     """A fresh code for a waiting sign-in or sign-up (after the cooldown)."""
     issued = codes.reissue(session, settings=settings, code_id=otp_session_id)
     row = issued.row
-    if codes.payload_of(row).get("decoy"):
+    payload = codes.payload_of(row)
+    if payload.get("decoy"):
         mailer.send_timer.imitate()
-        return code_sent(row, sent_to=mask_email(row.email) if "@" in row.email else None)
+        return code_sent(row, sent_to=shown_address(row.email))
     mailer.send_code(settings, to=row.email, purpose=row.purpose, code=issued.code, sender=sender)
     audit.record(session, kind="code.sent", ctx=ctx, user_id=row.user_id, purpose=row.purpose)
+    if row.purpose == "signin":
+        return code_sent(row, sent_to=shown_address(str(payload.get("identifier", row.email))))
     return code_sent(row)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -147,6 +148,9 @@ def create_user(
         full_name=data.full_name,
         email=data.email,
         password_hash=password_hash,
+        # Random, not 0: SQLite may give a deleted user's id to a new one, and
+        # tokens name a user by id and stamp; a fresh stamp never matches old ones.
+        security_stamp=secrets.randbelow(2**31),
     )
     try:
         with session.begin_nested():

@@ -122,7 +122,7 @@ def test_otp_login_then_verify(
     client = api_client(mode="otp")
     user = make_user(username="ada", email="ada@example.com")
     waiting = _otp_required(client.post("/auth/login", json={"username": "ada"}))
-    assert waiting["sent_to"] == "a•••a@example.com"
+    assert waiting["sent_to"] == "the email address of that account"  # tells nothing
     mail = smtp_server.inbox.wait_for("ada@example.com")
     assert "sign-in" in str(mail["Subject"])
 
@@ -337,3 +337,12 @@ def test_the_schema_and_docs_are_served(api_client: ApiClient) -> None:
     assert docs.headers["content-type"].startswith("text/html")
     assert "swagger" in docs.text.lower()
     assert "/openapi.json" in docs.text
+
+
+def test_otp_login_by_unknown_username_looks_like_a_known_one(api_client, make_user) -> None:  # type: ignore[no-untyped-def]
+    client = api_client(mode="otp")
+    make_user(username="ada", email="ada@example.com")
+    known = client.post("/auth/login", json={"username": "ada"}).json()
+    unknown = client.post("/auth/login", json={"username": "nobody"}).json()
+    assert known["sent_to"] == unknown["sent_to"] == "the email address of that account"
+    assert set(known) == set(unknown)

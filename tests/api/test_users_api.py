@@ -478,3 +478,23 @@ def test_a_reset_link_from_the_api(
         client.get("/auth/me", headers=h.bearer(adas["access_token"])), 401, "not_authenticated"
     )
     h.error(client.post("/api/users/999999/reset-link", headers=headers), 404, "not_found")
+
+
+def test_a_deleted_users_access_token_never_passes_for_a_newer_user(
+    api_client: Any, make_user: Any
+) -> None:
+    client = api_client()
+    make_user(username="root", admin=True)
+    grace = make_user(username="grace")
+    graces = h.token(client, "grace")
+    root = h.token(client, "root")
+    assert client.delete(f"/api/users/{grace.id}", headers=root).status_code == 204
+    _user(
+        client.post(
+            "/api/users",
+            json={"username": "eve", "full_name": "Eve", "email": "eve@example.com"},
+            headers=root,
+        ),
+        201,
+    )
+    assert client.get("/auth/me", headers=graces).status_code == 401

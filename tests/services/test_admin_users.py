@@ -487,3 +487,55 @@ def test_get_row(db: Session, people: dict[str, User]) -> None:
     assert (row.is_admin, row.is_active, row.mfa_enabled) == (False, True, True)
     with pytest.raises(NotFound):
         admin_users.get_row(db, actor=_principal(db, people["root"]), user_id=999_999)
+
+
+def test_two_admins_cannot_demote_each_other_at_once(
+    db: Session, engine: Engine, make_user: MakeUser
+) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers: the second would wait on the first")
+    import threading
+
+    first = make_user(password=None, username="first", admin=True)
+    second = make_user(password=None, username="second", admin=True)
+    outcomes: list[str] = []
+
+    def demote(
+        actor_user: User, target: User, started: threading.Event, go: threading.Event
+    ) -> None:
+        with Session(engine) as own:
+            try:
+                started.set()
+                go.wait(5)
+                admin_users.update(
+                    own,
+                    actor=_principal(own, actor_user),
+                    user_id=target.id or 0,
+                    changes=Changes(is_admin=False),
+                    ctx=CTX,
+                )
+                own.commit()
+                outcomes.append("demoted")
+            except admin_users.LastAdmin:
+                own.rollback()
+                outcomes.append("last_admin")
+
+    go = threading.Event()
+    events = [threading.Event(), threading.Event()]
+    threads = [
+        threading.Thread(target=demote, args=(first, second, events[0], go)),
+        threading.Thread(target=demote, args=(second, first, events[1], go)),
+    ]
+    for thread in threads:
+        thread.start()
+    for event in events:
+        event.wait(5)
+    go.set()
+    for thread in threads:
+        thread.join(20)
+    with Session(engine) as fresh:
+        admins = [
+            u.username for u in (first, second) if "Admin" in users.role_names(fresh, u.id or 0)
+        ]
+    assert sorted(outcomes) == ["demoted", "last_admin"]
+    assert len(admins) == 1

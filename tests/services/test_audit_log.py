@@ -180,3 +180,40 @@ def test_daily_signins_cover_14_days_oldest_first(
     assert sum(d.signins for d in days) == 3
     assert sum(d.failures for d in days) == 2
     assert len(audit_log.daily_signins(db, actor=_principal(db, admin), days=7)) == 7
+
+
+def test_daily_signins_count_utc_days_whatever_the_database_zone(
+    db: Session, make_user: MakeUser
+) -> None:
+    import sqlalchemy as sa
+
+    from admin_app.models import AuditEvent
+
+    admin = make_user(admin=True)
+    today = now().date()
+    late_morning = dt.datetime.combine(today, dt.time(11), tzinfo=dt.UTC)
+    db.execute(
+        sa.insert(AuditEvent.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "created_at": late_morning,
+                "kind": "signin.succeeded",
+                "ip": "",
+                "user_agent": "",
+                "detail": "",
+            },
+            {
+                "created_at": late_morning - dt.timedelta(hours=22),
+                "kind": "signin.failed",
+                "ip": "",
+                "user_agent": "",
+                "detail": "",
+            },
+        ],
+    )
+    db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sa.text("SET TIME ZONE 'Pacific/Kiritimati'"))
+    days = audit_log.daily_signins(db, actor=_principal(db, admin))
+    assert (days[-1].signins, days[-1].failures) == (1, 0)
+    assert (days[-2].signins, days[-2].failures) == (0, 1)

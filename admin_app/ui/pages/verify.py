@@ -65,6 +65,7 @@ class VerifyState(AuthState):
     error: str = ""
     busy: bool = False
     resend_in: int = 0
+    attempt: int = 0
 
     def _park(self, sent: CodeSent, next_path: str) -> None:
         """Called by /login and /signup: remember the waiting flow, then go to /verify."""
@@ -74,6 +75,7 @@ class VerifyState(AuthState):
         self.purpose = sent.purpose
         self.resend_in = sent.resend_in
         self.code, self.error, self.busy = "", "", False
+        self.attempt += 1
 
     @rx.var
     def digits(self) -> list[str]:
@@ -135,6 +137,7 @@ class VerifyState(AuthState):
             )
         except DomainError as exc:
             self.busy, self.error, self.code = False, exc.message, ""
+            self.attempt += 1
             return
         self._otp_session_id = ""
         yield post_to(routes.SESSION_HANDOFF, {"ticket": ticket, "next": self._next})
@@ -181,10 +184,12 @@ def code_input() -> rx.Component:
         ),
         rx.box(
             rx.hstack(*[digit_box(i) for i in range(DIGITS)], spacing="2", aria_hidden="true"),
+            # Uncontrolled: a value echoed back from the server would race fast
+            # typing and drop digits. A new `key` mounts a fresh, empty input.
             rx.el.input(
                 id="code",
                 name="code",
-                value=VerifyState.code,
+                key=VerifyState.attempt,
                 on_change=VerifyState.type_code,
                 input_mode="numeric",
                 auto_complete="one-time-code",
