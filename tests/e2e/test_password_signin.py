@@ -83,7 +83,9 @@ def test_profile_is_reached_from_the_user_menu(
     page.get_by_role("button", name="User menu").click()
     page.get_by_role("menuitem", name="Profile").click()
     expect(page).to_have_url(path_is("/profile"))
-    expect(page.get_by_text(admin[0], exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Profile")).to_be_visible()
+    details = page.get_by_role("heading", name="Your details").locator("..")
+    expect(details.get_by_text(admin[0], exact=True)).to_be_visible()
 
 
 def test_wrong_password_and_unknown_user_look_the_same_and_set_no_cookie(
