@@ -58,7 +58,8 @@ def base_env(port: int, data_dir: Path) -> dict[str, str]:
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         REFLEX_USE_NPM="1",
-        REFLEX_WEB_WORKDIR=".web-test",
+        # One build folder per concurrent run (E2E_WEB_DIR); .web stays the developer's.
+        REFLEX_WEB_WORKDIR=os.environ.get("E2E_WEB_DIR", ".web-test"),
         REFLEX_STATES_WORKDIR=str(data_dir / "states"),
         APP_URL=f"http://localhost:{port}",
         DATA_DIR=str(data_dir),
