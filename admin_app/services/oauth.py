@@ -73,7 +73,9 @@ def sign_in_methods(session: Session, *, settings: Settings, user: User) -> list
     if settings.auth_mode == "otp":
         methods.append("email_code")
     methods += sorted(_linked_providers(session, user.id))
-    return methods or ["email_code"]
+    if not methods and settings.auth_mode != "password":
+        methods.append("email_code")  # with the password+otp reset link, or a code
+    return methods
 
 
 def describe_methods(methods: list[str]) -> str:
@@ -168,7 +170,7 @@ def resolve(
         settings=settings,
         data=users.NewUser(
             username=_free_username(session, identity),
-            full_name=identity.full_name.strip() or identity.login or email.split("@")[0],
+            full_name=(identity.full_name.strip() or identity.login or email.split("@")[0])[:200],
             email=email,
         ),
         ctx=ctx,

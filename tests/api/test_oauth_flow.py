@@ -641,3 +641,14 @@ def test_info_lists_the_configured_providers(make_app: MakeApp) -> None:
     assert only_github.get("/info").json()["oauth_providers"] == ["github"]
     _refused(only_github.get("/auth/oauth/google/login"), "oauth_unknown")
     _refused(only_github.get("/auth/oauth/nowhere/login"), "oauth_unknown")
+
+
+def test_an_id_token_with_another_nonce_goes_back_to_login(
+    make_app: MakeApp, oidc: OidcProvider, engine: Engine
+) -> None:
+    client = make_app()
+    oidc.swap_next_nonce("a-nonce-the-app-never-sent")
+    claims = {"email": "ada@example.com", "email_verified": True}
+    answer = _oidc_sign_in(client, oidc, "google", "google-ada", claims)
+    _refused(answer, "oauth_unavailable", next="/profile")
+    assert _count(engine, User) == 0

@@ -18,6 +18,7 @@ from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from joserfc.errors import JoseError
 
 from admin_app.api.context import request_context
 from admin_app.api.routes.browser_session import set_session_cookie
@@ -188,7 +189,9 @@ async def finish(provider: str, request: Request) -> Response:
         identity = await _identity(provider, client, request)
     except MismatchingStateError:
         return _back_to_login("oauth_state", next_path)
-    except (httpx.HTTPError, OAuthError, KeyError, ValueError, TypeError):
+    except (httpx.HTTPError, OAuthError, JoseError, KeyError, ValueError, TypeError):
+        # JoseError: the ID token failed a check (signature, issuer, audience,
+        # expiry, nonce). Nobody is signed in; the user starts again.
         log.warning("oauth: %s callback failed", provider, exc_info=True)
         return _back_to_login("oauth_unavailable", next_path)
     try:
