@@ -38,6 +38,19 @@ _IS_ADMIN = (
 )
 
 
+# The columns of a UserRow, for the list and for one user.
+_ROW_COLUMNS = sa.select(
+    _users.c.id,
+    _users.c.username,
+    _users.c.full_name,
+    _users.c.email,
+    _users.c.is_active,
+    _IS_ADMIN.label("is_admin"),
+    _users.c.mfa_enabled,
+    _users.c.created_at,
+)
+
+
 class LastAdmin(Conflict):
     code = "last_admin"
     message = "This is the last active Admin: make someone else an Admin first."
@@ -146,18 +159,9 @@ def search(
         .subquery()
     )
     rows = session.execute(
-        sa.select(
-            _users.c.id,
-            _users.c.username,
-            _users.c.full_name,
-            _users.c.email,
-            _users.c.is_active,
-            _IS_ADMIN.label("is_admin"),
-            _users.c.mfa_enabled,
-            _users.c.created_at,
+        _ROW_COLUMNS.select_from(_users.join(page_ids, _users.c.id == page_ids.c.page_id)).order_by(
+            *ordering
         )
-        .select_from(_users.join(page_ids, _users.c.id == page_ids.c.page_id))
-        .order_by(*ordering)
     ).all()
     return Page(
         items=[UserRow(**row._mapping) for row in rows],
@@ -170,18 +174,7 @@ def search(
 def get_row(session: Session, *, actor: Principal, user_id: int) -> UserRow:
     actor.require(permissions.USERS_READ)
     users.get(session, user_id)
-    row = session.execute(
-        sa.select(
-            _users.c.id,
-            _users.c.username,
-            _users.c.full_name,
-            _users.c.email,
-            _users.c.is_active,
-            _IS_ADMIN.label("is_admin"),
-            _users.c.mfa_enabled,
-            _users.c.created_at,
-        ).where(_users.c.id == user_id)
-    ).one()
+    row = session.execute(_ROW_COLUMNS.where(_users.c.id == user_id)).one()
     return UserRow(**row._mapping)
 
 
