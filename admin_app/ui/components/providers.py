@@ -1,7 +1,13 @@
-""" "Continue with Google / GitHub / Microsoft": plain links, so the browser
-really navigates to the backend route that starts the flow."""
+""" "Continue with Google / GitHub / Microsoft" buttons.
+
+Each is a link with `reload_document`: the browser really loads the backend
+route that starts the flow. A plain link is a client-side route change that
+never reaches the server (the frontend answers it with its 404 page).
+"""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -9,8 +15,6 @@ LABELS = {"google": "Google", "github": "GitHub", "microsoft": "Microsoft"}
 
 
 def provider_entries(names: list[str], next_path: str) -> list[dict[str, str]]:
-    from urllib.parse import quote
-
     return [
         {
             "name": name,
@@ -20,6 +24,25 @@ def provider_entries(names: list[str], next_path: str) -> list[dict[str, str]]:
         }
         for name in names
     ]
+
+
+def provider_button(entry: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.button(
+            rx.image(src=entry["logo"], width="18px", height="18px", alt=""),
+            entry["label"],
+            variant="outline",
+            color_scheme="gray",
+            size="3",
+            width="100%",
+            # The link is the focusable control; the button is its look.
+            tab_index=-1,
+        ),
+        href=entry["href"],
+        reload_document=True,
+        underline="none",
+        width="100%",
+    )
 
 
 def provider_buttons(entries: rx.Var) -> rx.Component:
@@ -33,22 +56,7 @@ def provider_buttons(entries: rx.Var) -> rx.Component:
                 align="center",
                 width="100%",
             ),
-            rx.foreach(
-                entries,
-                lambda entry: rx.el.a(
-                    rx.button(
-                        rx.image(src=entry["logo"], width="18px", height="18px", alt=""),
-                        entry["label"],
-                        variant="outline",
-                        color_scheme="gray",
-                        size="3",
-                        width="100%",
-                        tab_index=-1,
-                    ),
-                    href=entry["href"],
-                    style={"width": "100%", "textDecoration": "none"},
-                ),
-            ),
+            rx.foreach(entries, provider_button),
             spacing="2",
             width="100%",
         ),

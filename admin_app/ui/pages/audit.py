@@ -12,6 +12,7 @@ from admin_app.errors import DomainError
 from admin_app.services import audit_log, users
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import form_error
+from admin_app.ui.components.lists import filter_select, pager
 from admin_app.ui.layout import protected_page
 from admin_app.ui.state.auth import AuthState
 
@@ -153,13 +154,7 @@ def audit_page() -> rx.Component:
                 ),
                 spacing="1",
             ),
-            rx.vstack(
-                rx.text("Kind", size="1", color_scheme="gray", as_="div"),
-                rx.select(
-                    KINDS, value=AuditState.kind, on_change=AuditState.set_kind, aria_label="Kind"
-                ),
-                spacing="1",
-            ),
+            filter_select("Kind", AuditState.kind, [(k, k) for k in KINDS], AuditState.set_kind),
             rx.vstack(
                 rx.el.label("Since", html_for="since", style={"fontSize": "0.75rem"}),
                 rx.input(id="since", type="date", on_change=AuditState.set_since),
@@ -181,31 +176,7 @@ def audit_page() -> rx.Component:
             rx.table.body(rx.foreach(AuditState.events, event_row)),
             width="100%",
         ),
-        rx.hstack(
-            rx.text(
-                AuditState.total,
-                " events · page ",
-                AuditState.page,
-                " of ",
-                AuditState.pages,
-                size="2",
-                color_scheme="gray",
-            ),
-            rx.spacer(),
-            rx.button(
-                "Previous",
-                variant="soft",
-                on_click=AuditState.turn_page(-1),
-                disabled=AuditState.page <= 1,
-            ),
-            rx.button(
-                "Next",
-                variant="soft",
-                on_click=AuditState.turn_page(1),
-                disabled=AuditState.page >= AuditState.pages,
-            ),
-            width="100%",
-        ),
+        pager("events", AuditState.total, AuditState.page, AuditState.pages, AuditState.turn_page),
         spacing="4",
         width="100%",
     )

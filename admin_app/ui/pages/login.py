@@ -61,9 +61,6 @@ def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) ->
         )
 
 
-sign_in_with_password = begin_sign_in  # TEMP: benchmark in progress still imports this name
-
-
 class LoginState(AuthState):
     uses_password: bool = True
     forgot_offered: bool = False
