@@ -143,6 +143,17 @@ def test_login_offers_every_configured_provider_and_github_signs_in(
     assert server.user_count(email_of(user)) == 1
 
 
+def test_clicking_continue_with_github_reaches_github(
+    server: AppServer, github: GitHubProvider, page: Page
+) -> None:
+    github.user = github_user("Click Octocat")
+    page.goto(f"{server.url}/login")
+    page.get_by_role("button", name="Continue with GitHub").click()
+
+    expect(page).to_have_url(path_is("/"))
+    expect(page.get_by_role("button", name="User menu")).to_contain_text("Click Octocat")
+
+
 def test_second_github_sign_in_reuses_the_account(
     server: AppServer, github: GitHubProvider, browser: Browser, page: Page
 ) -> None:
