@@ -21,8 +21,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         # The user search index is raw SQL in migration 0005, not a model.
-        include_name=lambda name, _type, _parents: not (name or "").startswith(
-            ("users_search", "ix_users_search")
+        include_name=lambda name, _type, _parents: (
+            not (name or "").startswith(("users_search", "ix_users_search"))
         ),
     )
     with context.begin_transaction():
