@@ -115,7 +115,7 @@ def main() -> None:
             "first page": median_ms(listing()),
             "search 'number 4242'": median_ms(listing(query="number 4242")),
             "search, disabled only": median_ms(listing(query="user00", active=False)),
-            f"deep page (~{deep_page:,})": median_ms(listing(page=deep_page)),
+            "deep page (the last)": median_ms(listing(page=deep_page)),
         }
     small, large = figures[SIZES[0]], figures[SIZES[1]]
     print()

@@ -4,6 +4,8 @@
 set -euo pipefail
 
 missing=()
+# Extra packages may be named on the command line (make bench asks for wrk).
+for extra in "$@"; do command -v "$extra" > /dev/null || missing+=("$extra"); done
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
 command -v redis-server > /dev/null || missing+=(redis-server)
