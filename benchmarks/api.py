@@ -176,6 +176,16 @@ def report(base: str, seconds: int) -> None:
     print()
     info16, _ = wrk(f"{base}/info", seconds=seconds, connections=16)
     me16, me_bad = wrk(f"{base}/auth/me", seconds=seconds, connections=16, header=bearer)
+    created = urllib.request.Request(
+        f"{base}/api/keys",
+        data=json.dumps({"name": "bench", "permissions": ["api_keys:write"]}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": bearer.split(": ")[1]},
+    )
+    with urllib.request.urlopen(created, timeout=10) as response:
+        key = json.loads(response.read())["key"]
+    key16, _key_bad = wrk(
+        f"{base}/auth/me", seconds=seconds, connections=16, header=f"X-API-Key: {key}"
+    )
     info2, _ = wrk(f"{base}/info", seconds=seconds, connections=2)
     families = [
         post(f"{base}/auth/login", {"email": "ada@example.com", "password": PASSWORD})
@@ -208,6 +218,12 @@ def report(base: str, seconds: int) -> None:
             me16,
             f"{me16 / info16:.2f} of /info",
             verdict(me16 / info16, 0.7),
+        ),
+        (
+            "GET /auth/me with an API key, 16 conns",
+            key16,
+            f"{key16 / info16:.2f} of /info",
+            verdict(key16 / info16, 0.5),
         ),
         ("GET /info (bare JSON), 2 conns", info2, "", ""),
         (

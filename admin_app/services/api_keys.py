@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -172,29 +173,54 @@ def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) 
     )
 
 
-def authenticate(db: Session | sa.Connection, *, key: str) -> Principal:
-    """The principal a key acts as: its own permissions, capped by the owner's now."""
+BY_PREFIX = _BY_PREFIX
+TOUCH = _TOUCH
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedKey:
+    key_id: int
+    user_id: int
+    granted: frozenset[str]
+    needs_touch: bool
+
+
+def check(row: Any, *, key: str) -> CheckedKey:
+    """Pure: does `key` match the row BY_PREFIX found (None when it found none)?"""
     parsed = parse(key)
-    if parsed is None:
-        raise NotAuthenticated("That API key is not valid.")
-    prefix, full = parsed
-    row = db.execute(_BY_PREFIX, {"prefix": prefix}).first()
     # Compare against something even when the prefix is unknown, so the
     # answer takes the same time either way.
     stored = row.key_hash if row is not None else _digest("ak_none_none")
-    if not hmac.compare_digest(stored, _digest(full)) or row is None:
+    if parsed is None or not hmac.compare_digest(stored, _digest(parsed[1])) or row is None:
         raise NotAuthenticated("That API key is not valid.")
     moment = now()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= moment):
         raise NotAuthenticated("That API key has been revoked or has expired.")
-    owner = principal_from_rows(
-        db.execute(PRINCIPAL_QUERY, {"user_id": row.user_id}).all(),
+    return CheckedKey(
+        key_id=row.id,
         user_id=row.user_id,
+        granted=frozenset(json.loads(row.permissions)),
+        needs_touch=row.last_used_at is None or moment - row.last_used_at > LAST_USED_RESOLUTION,
+    )
+
+
+def acting_as(owner: Principal, checked: CheckedKey) -> Principal:
+    """The key's own permissions, never more than its owner has now."""
+    return dataclasses.replace(
+        owner, permissions=sorted(checked.granted & set(owner.permissions)), via_key=True
+    )
+
+
+def authenticate(db: Session | sa.Connection, *, key: str) -> Principal:
+    """The principal a key acts as (all in one call, for callers with a connection)."""
+    parsed = parse(key)
+    row = db.execute(_BY_PREFIX, {"prefix": parsed[0]}).first() if parsed else None
+    checked = check(row, key=key)
+    owner = principal_from_rows(
+        db.execute(PRINCIPAL_QUERY, {"user_id": checked.user_id}).all(),
+        user_id=checked.user_id,
         stamp=None,
     )
-    if row.last_used_at is None or moment - row.last_used_at > LAST_USED_RESOLUTION:
-        db.execute(_TOUCH, {"key_id": row.id, "moment": moment})
-    granted = set(json.loads(row.permissions))
-    return dataclasses.replace(
-        owner, permissions=sorted(granted & set(owner.permissions)), via_key=True
-    )
+    if checked.needs_touch:
+        db.execute(_TOUCH, {"key_id": checked.key_id, "moment": now()})
+    return acting_as(owner, checked)
