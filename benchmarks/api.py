@@ -254,7 +254,7 @@ def database_cost(iterations: int = 1000) -> None:
 
     from admin_app.db import get_engine, read_connection, session_scope
     from admin_app.security.randomness import new_id
-    from admin_app.services import api_tokens, throttle, users
+    from admin_app.services import api_tokens, principals, throttle, users
     from admin_app.services.context import RequestContext
     from admin_app.settings import get_settings
 
@@ -268,7 +268,7 @@ def database_cost(iterations: int = 1000) -> None:
 
     def app_token_check() -> None:
         with read_connection() as db:
-            api_tokens.principal_for_user(db, user_id=uid, stamp=None)
+            principals.principal_for_user(db, user_id=uid, stamp=None)
 
     def app_sign_in_queries() -> None:
         # The sign-in's database work, argon2 left out: throttle check, user
@@ -280,7 +280,7 @@ def database_cost(iterations: int = 1000) -> None:
             throttle.record_success(db, settings=settings, identifier="ada@example.com")
             api_tokens.issue_pair(db, settings=settings, user=found, ctx=ctx, method="password")
 
-    principal_sql = str(api_tokens._PRINCIPAL.compile(engine))
+    principal_sql = str(principals._PRINCIPAL.compile(engine))
     url = engine.url
     if url.get_backend_name() == "sqlite":
         import sqlite3

@@ -85,7 +85,7 @@ def main() -> None:
     from admin_app import migrate
     from admin_app.db import session_scope
     from admin_app.services import admin_users, permissions
-    from admin_app.services.api_tokens import Principal
+    from admin_app.services.principals import Principal
 
     migrate.upgrade()
     admin = Principal(

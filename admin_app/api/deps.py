@@ -9,9 +9,9 @@ from admin_app.api.context import request_context
 from admin_app.clock import now
 from admin_app.db import fetch_all, session_scope
 from admin_app.errors import NotAuthenticated
-from admin_app.services import api_keys, api_tokens
-from admin_app.services.api_tokens import Principal
+from admin_app.services import api_keys, principals
 from admin_app.services.context import RequestContext
+from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
 
 
@@ -38,8 +38,8 @@ async def _key_principal(key: str) -> Principal:
     parsed = api_keys.parse(key)
     rows = await fetch_all(api_keys.BY_PREFIX, {"prefix": parsed[0]}) if parsed else []
     checked = api_keys.check(rows[0] if rows else None, key=key)
-    owner_rows = await fetch_all(api_tokens.PRINCIPAL_QUERY, {"user_id": checked.user_id})
-    owner = api_tokens.principal_from_rows(owner_rows, user_id=checked.user_id, stamp=None)
+    owner_rows = await fetch_all(principals.PRINCIPAL_QUERY, {"user_id": checked.user_id})
+    owner = principals.principal_from_rows(owner_rows, user_id=checked.user_id, stamp=None)
     if checked.needs_touch:
         await run_in_threadpool(_touch, checked.key_id)
     return api_keys.acting_as(owner, checked)
@@ -55,6 +55,6 @@ async def principal(request: Request) -> Principal:
     if key is not None:
         return await _key_principal(key)
     # The hot path: no thread hop (see db.fetch_all).
-    user_id, stamp = api_tokens.access_claims(get_settings(), bearer(request))
-    rows = await fetch_all(api_tokens.PRINCIPAL_QUERY, {"user_id": user_id})
-    return api_tokens.principal_from_rows(rows, user_id=user_id, stamp=stamp)
+    user_id, stamp = principals.access_claims(get_settings(), bearer(request))
+    rows = await fetch_all(principals.PRINCIPAL_QUERY, {"user_id": user_id})
+    return principals.principal_from_rows(rows, user_id=user_id, stamp=stamp)

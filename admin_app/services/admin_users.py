@@ -19,9 +19,9 @@ from admin_app.mail.senders import Sender
 from admin_app.models import Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
 from admin_app.services import audit, mailer, permissions, sessions, token_families, users
-from admin_app.services.api_tokens import Principal
 from admin_app.services.context import RequestContext
 from admin_app.services.pages import Page, bounds
+from admin_app.services.principals import Principal
 from admin_app.settings import Settings
 
 SortKey = Literal["username", "email", "full_name", "created_at"]

@@ -22,8 +22,8 @@ from admin_app.clock import now
 from admin_app.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from admin_app.models import ApiKey
 from admin_app.services import audit, permissions
-from admin_app.services.api_tokens import PRINCIPAL_QUERY, Principal, principal_from_rows
 from admin_app.services.context import RequestContext
+from admin_app.services.principals import PRINCIPAL_QUERY, Principal, principal_from_rows
 
 PREFIX_BYTES = 6
 SECRET_BYTES = 32

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from admin_app.clock import now
 from admin_app.models import AuditEvent, User
 from admin_app.services import permissions
-from admin_app.services.api_tokens import Principal
 from admin_app.services.pages import Page, bounds
+from admin_app.services.principals import Principal
 
 _events = AuditEvent.__table__  # type: ignore[attr-defined]
 _users = User.__table__  # type: ignore[attr-defined]

@@ -20,9 +20,17 @@ from admin_app.errors import (
     ValidationFailed,
 )
 from admin_app.models import ApiKey, AuditEvent, AuthSession, RefreshToken, ResetLink, User
-from admin_app.services import admin_users, api_keys, api_tokens, reset_links, sessions, users
-from admin_app.services.api_tokens import Principal
+from admin_app.services import (
+    admin_users,
+    api_keys,
+    api_tokens,
+    principals,
+    reset_links,
+    sessions,
+    users,
+)
 from admin_app.services.hashing import passwords
+from admin_app.services.principals import Principal
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -34,7 +42,7 @@ Changes = admin_users.UserChanges
 
 def _principal(db: Session, user: User) -> Principal:
     assert user.id is not None
-    return api_tokens.principal_for_user(db, user_id=user.id, stamp=None)
+    return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
 def _names(page: admin_users.Page[admin_users.UserRow]) -> list[str]:
@@ -359,12 +367,12 @@ def test_disable_ends_sessions_refresh_tokens_and_access_tokens_then_enable(
     browser = sessions.start(db, settings=settings, user_id=ada.id, ctx=CTX)
     pair = api_tokens.issue_pair(db, settings=settings, user=ada, ctx=CTX, method="password")
     db.commit()
-    assert api_tokens.authenticate_access(db, settings=settings, token=pair.access_token)
+    assert principals.authenticate_access(db, settings=settings, token=pair.access_token)
 
     row = _update(db, root, ada, is_active=False)
     assert row.is_active is False
     with pytest.raises(NotAuthenticated):
-        api_tokens.authenticate_access(db, settings=settings, token=pair.access_token)
+        principals.authenticate_access(db, settings=settings, token=pair.access_token)
     with pytest.raises(api_tokens.InvalidRefreshToken):
         api_tokens.refresh(db, settings=settings, refresh_token=pair.refresh_token, ctx=CTX)
     db.rollback()
@@ -380,10 +388,10 @@ def test_disable_ends_sessions_refresh_tokens_and_access_tokens_then_enable(
     assert row.is_active is True
     # The old token stays dead; a new sign-in works.
     with pytest.raises(NotAuthenticated):
-        api_tokens.authenticate_access(db, settings=settings, token=pair.access_token)
+        principals.authenticate_access(db, settings=settings, token=pair.access_token)
     fresh_pair = api_tokens.issue_pair(db, settings=settings, user=ada, ctx=CTX, method="password")
     db.commit()
-    principal = api_tokens.authenticate_access(db, settings=settings, token=fresh_pair.access_token)
+    principal = principals.authenticate_access(db, settings=settings, token=fresh_pair.access_token)
     assert principal.user_id == ada.id
     assert [e.actor_id for e in _events(engine, "user.enabled")] == [root.id]
 

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 from admin_app.clock import now
 from admin_app.errors import NotAuthenticated, NotFound, ValidationFailed
 from admin_app.models import ApiKey, AuditEvent, User
-from admin_app.services import admin_users, api_keys, api_tokens
-from admin_app.services.api_tokens import Principal
+from admin_app.services import admin_users, api_keys, principals
+from admin_app.services.principals import Principal
 from tests.conftest import CTX
 
 MakeUser = Callable[..., User]
@@ -26,7 +26,7 @@ KEY_RE = re.compile(r"ak_([0-9a-f]+)_([A-Za-z0-9_-]+)")
 
 def _principal(db: Session, user: User) -> Principal:
     assert user.id is not None
-    return api_tokens.principal_for_user(db, user_id=user.id, stamp=None)
+    return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
 def _create(

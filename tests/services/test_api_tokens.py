@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from admin_app.errors import NotAuthenticated
 from admin_app.models import RefreshToken, User
-from admin_app.services import api_tokens, users
+from admin_app.services import api_tokens, principals, users
 from admin_app.services.permissions import CATALOGUE
 from admin_app.settings import Settings
 from tests.conftest import CTX, TEST_SECRET
@@ -52,7 +52,7 @@ def _rows(engine: Engine) -> list[RefreshToken]:
 
 def _works(db: Session, settings: Settings, access: str) -> bool:
     try:
-        api_tokens.authenticate_access(db, settings=settings, token=access)
+        principals.authenticate_access(db, settings=settings, token=access)
     except NotAuthenticated:
         return False
     return True
@@ -72,7 +72,7 @@ def test_an_access_token_names_the_user_and_their_permissions(
     pair = _pair(db, settings, user)
     assert pair.expires_in == settings.access_token_ttl == 900
 
-    me = api_tokens.authenticate_access(db, settings=settings, token=pair.access_token)
+    me = principals.authenticate_access(db, settings=settings, token=pair.access_token)
     assert (me.user_id, me.username, me.full_name, me.email, me.mfa_enabled) == (
         user.id,
         "ada",
@@ -82,7 +82,7 @@ def test_an_access_token_names_the_user_and_their_permissions(
     )
     assert (me.roles, me.permissions) == (["User"], ["api_keys:write"])
 
-    boss = api_tokens.authenticate_access(
+    boss = principals.authenticate_access(
         db, settings=settings, token=_pair(db, settings, admin).access_token
     )
     assert boss.roles == ["Admin", "User"]
@@ -95,7 +95,7 @@ def test_tokens_do_not_stand_in_for_each_other(
 ) -> None:
     pair = _pair(db, settings, make_user())
     with pytest.raises(NotAuthenticated):
-        api_tokens.authenticate_access(db, settings=settings, token=pair.refresh_token)
+        principals.authenticate_access(db, settings=settings, token=pair.refresh_token)
     with pytest.raises(InvalidRefresh):
         _refresh(db, settings, pair.access_token)
     # The refresh token was not spent by being shown in the wrong place.

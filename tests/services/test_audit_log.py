@@ -15,12 +15,12 @@ from admin_app.models import User
 from admin_app.services import (
     admin_users,
     api_keys,
-    api_tokens,
     audit,
     audit_log,
+    principals,
     reset_links,
 )
-from admin_app.services.api_tokens import Principal
+from admin_app.services.principals import Principal
 from admin_app.settings import Settings
 from tests.conftest import CTX
 
@@ -31,7 +31,7 @@ DAY = 24 * 3600
 
 def _principal(db: Session, user: User) -> Principal:
     assert user.id is not None
-    return api_tokens.principal_for_user(db, user_id=user.id, stamp=None)
+    return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
 def _record(db: Session, kind: str, user: User | None = None, **detail: Any) -> None:

@@ -15,7 +15,7 @@ from admin_app.errors import (
     WeakPassword,
 )
 from admin_app.models import AuthSession, User
-from admin_app.services import api_tokens, profile, sessions
+from admin_app.services import api_tokens, principals, profile, sessions
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
 from admin_app.settings import Settings
@@ -159,11 +159,11 @@ def test_change_password_ends_everything_but_this_browser(
 
     # Tokens issued before the change stop working; the bystander's do not.
     with pytest.raises(NotAuthenticated):
-        api_tokens.authenticate_access(db, settings=settings, token=pair.access_token)
+        principals.authenticate_access(db, settings=settings, token=pair.access_token)
     with pytest.raises(api_tokens.InvalidRefreshToken):
         api_tokens.refresh(db, settings=settings, refresh_token=pair.refresh_token, ctx=CTX)
     db.rollback()
-    assert api_tokens.authenticate_access(db, settings=settings, token=their_pair.access_token)
+    assert principals.authenticate_access(db, settings=settings, token=their_pair.access_token)
     assert api_tokens.refresh(
         db, settings=settings, refresh_token=their_pair.refresh_token, ctx=CTX
     )

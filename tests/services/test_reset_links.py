@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from admin_app.clock import now
 from admin_app.errors import NotAuthenticated, WeakPassword
 from admin_app.models import AuditEvent, AuthSession, RefreshToken, ResetLink, User
-from admin_app.services import api_tokens, reset_links, sessions, users
+from admin_app.services import api_tokens, principals, reset_links, sessions, users
 from admin_app.services.hashing import passwords
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
@@ -111,7 +111,7 @@ def test_using_a_link_sets_the_password_and_signs_out_everywhere(
         [event] = fresh.exec(select(AuditEvent).where(AuditEvent.kind == "password.reset")).all()
         assert event.user_id == ada.id
     with pytest.raises(NotAuthenticated):
-        api_tokens.authenticate_access(db, settings=settings, token=pair.access_token)
+        principals.authenticate_access(db, settings=settings, token=pair.access_token)
 
     # Single use.
     with pytest.raises(InvalidResetLink) as caught:

@@ -12,7 +12,7 @@ from admin_app.api.deps import principal
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
 from admin_app.services import audit_log
-from admin_app.services.api_tokens import Principal
+from admin_app.services.principals import Principal
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], responses=ERRORS)  # type: ignore[arg-type]
 

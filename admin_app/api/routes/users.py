@@ -11,8 +11,8 @@ from admin_app.api.deps import context, principal
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
 from admin_app.services import admin_users, permissions, reset_links, users
-from admin_app.services.api_tokens import Principal
 from admin_app.services.context import RequestContext
+from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
 
 router = APIRouter(prefix="/api/users", tags=["users"], responses=ERRORS)  # type: ignore[arg-type]

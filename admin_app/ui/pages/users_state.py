@@ -12,7 +12,7 @@ import reflex as rx
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.services import admin_users, reset_links, users
-from admin_app.services.api_tokens import Principal
+from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.state.auth import AuthState

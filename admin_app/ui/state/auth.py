@@ -15,9 +15,9 @@ import reflex as rx
 
 from admin_app.db import read_connection
 from admin_app.security.client_ip import client_ip
-from admin_app.services import api_tokens, sessions
-from admin_app.services.api_tokens import Principal
+from admin_app.services import principals, sessions
 from admin_app.services.context import RequestContext
+from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.navigation import post_to
@@ -83,7 +83,7 @@ class AuthState(rx.State):
 
         def load() -> Principal:
             with read_connection() as db:
-                return api_tokens.principal_for_user(db, user_id=user.user_id, stamp=None)
+                return principals.principal_for_user(db, user_id=user.user_id, stamp=None)
 
         return await asyncio.to_thread(load)
 
