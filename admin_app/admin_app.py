@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import reflex as rx
 
 from admin_app.api.app import build_api
+from admin_app.settings import get_settings
 from admin_app.startup import on_backend_start
 from admin_app.ui.pages import (  # noqa: F401  (importing a page module registers it)
     api_keys,
@@ -19,6 +22,11 @@ from admin_app.ui.pages import (  # noqa: F401  (importing a page module registe
     users,
     verify,
 )
+
+# A team's own pages and permissions (APP_EXTENSIONS, docs/extending.md):
+# imported after the built-in ones, before the app is made.
+for _module in get_settings().extensions:
+    importlib.import_module(_module)
 
 app = rx.App(
     api_transformer=build_api(),

@@ -102,11 +102,15 @@ def run_migrations(_args: argparse.Namespace) -> str:
 
 def run_server(args: argparse.Namespace) -> str:
     from admin_app.server import serve
+    from admin_app.startup import summary
 
+    settings = get_settings()
+    port = args.port or settings.app_port
     migrate.upgrade()
     with session_scope() as session:
-        ensure_superadmin(session, settings=get_settings())
-    serve(host=args.host, port=args.port or get_settings().app_port)
+        ensure_superadmin(session, settings=settings)
+    print(summary(settings, host=args.host, port=port), flush=True)
+    serve(host=args.host, port=port)
     return "Server stopped."
 
 

@@ -71,6 +71,7 @@ class Settings:
     github_authorize_url: str
     github_token_url: str
     github_api_url: str
+    extensions: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +102,35 @@ class Settings:
     @property
     def mailbox_dir(self) -> Path:
         return self.data_dir / "mailbox"
+
+    @property
+    def app_is_loopback(self) -> bool:
+        return is_loopback_host(urlsplit(self.app_url).hostname or "")
+
+    @property
+    def dev_mailbox(self) -> bool:
+        """Mail kept for /dev/mailbox: development, no SMTP, and only on this machine.
+
+        It hands sign-in codes to whoever can open it, so it never exists on
+        a server that others reach.
+        """
+        return self.mail_is_console and not self.is_production and self.app_is_loopback
+
+    @property
+    def mail_modes(self) -> bool:
+        """Modes in which a sign-in cannot finish without a mailed code."""
+        return self.auth_mode in ("otp", "password+otp")
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost`, a name under `.localhost` (RFC 6761), or a loopback address."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
@@ -163,7 +193,24 @@ def _app_url(env: Mapping[str, str]) -> str:
     return url
 
 
-def _jwt_secret(env: Mapping[str, str], app_env: str, data_dir: Path) -> str:
+def _app_env(env: Mapping[str, str], app_url: str) -> tuple[str, str]:
+    """(APP_ENV, why), where an unset APP_ENV follows APP_URL.
+
+    A server that others reach over a network never runs with development
+    defaults (a generated secret, the mailbox) by accident: without APP_ENV,
+    only a loopback APP_URL means development.
+    """
+    if _str(env, "APP_ENV") is not None:
+        return _choice(env, "APP_ENV", "development", APP_ENVS), ""
+    if is_loopback_host(urlsplit(app_url).hostname or ""):
+        return "development", ""
+    return "production", (
+        f" (APP_URL {app_url} is not a loopback address and APP_ENV is not set, "
+        "so production rules apply)"
+    )
+
+
+def _jwt_secret(env: Mapping[str, str], app_env: str, why: str, data_dir: Path) -> str:
     secret = _str(env, "JWT_SECRET")
     if secret is not None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
@@ -171,10 +218,20 @@ def _jwt_secret(env: Mapping[str, str], app_env: str, data_dir: Path) -> str:
         return secret
     if app_env == "production":
         raise SettingsError(
-            f"JWT_SECRET is required in production (at least {MIN_SECRET_BYTES} bytes); "
+            f"JWT_SECRET is required in production{why}: at least {MIN_SECRET_BYTES} bytes; "
             'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
     return _development_secret(data_dir / "jwt_secret")
+
+
+def _smtp_host(env: Mapping[str, str], auth_mode: str, app_env: str, why: str) -> str | None:
+    host = _str(env, "SMTP_HOST")
+    if host is None and app_env == "production" and auth_mode in ("otp", "password+otp"):
+        raise SettingsError(
+            f"SMTP_HOST is required in production{why}: AUTH_MODE={auth_mode} mails a code "
+            "at every sign-in, and outside development mail is never printed to a console."
+        )
+    return host
 
 
 def _development_secret(path: Path) -> str:
@@ -221,6 +278,17 @@ def _oauth(env: Mapping[str, str]) -> tuple[OAuthProvider, ...]:
     return tuple(providers)
 
 
+def _modules(raw: str | None) -> tuple[str, ...]:
+    names = tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise SettingsError(
+                f"APP_EXTENSIONS has {name!r}, which is not a Python module name "
+                "(such as mycompany.admin_pages)."
+            )
+    return names
+
+
 def _header_safe(name: str, value: str | None) -> str | None:
     if value is not None and ("\r" in value or "\n" in value):
         raise SettingsError(f"{name} must not contain line breaks.")
@@ -230,23 +298,25 @@ def _header_safe(name: str, value: str | None) -> str | None:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from `env` (the process environment by default)."""
     env = os.environ if env is None else env
-    app_env = _choice(env, "APP_ENV", "development", APP_ENVS)
+    app_url = _app_url(env)
+    app_env, why_production = _app_env(env, app_url)
+    auth_mode = _choice(env, "AUTH_MODE", "otp", AUTH_MODES)
     data_dir = Path(_str(env, "DATA_DIR") or ".admin_app").resolve()
     app_name = _header_safe("APP_NAME", _str(env, "APP_NAME", "Admin")) or "Admin"
     max_age = _int(env, "SESSION_COOKIE_MAX_AGE", 0)
-    smtp_host = _str(env, "SMTP_HOST")
+    smtp_host = _smtp_host(env, auth_mode, app_env, why_production)
     smtp_security = _choice(env, "SMTP_SECURITY", "starttls", SMTP_SECURITY_MODES)
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[smtp_security]
     return Settings(
         app_env=app_env,
         app_name=app_name,
-        app_url=_app_url(env),
+        app_url=app_url,
         data_dir=data_dir,
-        auth_mode=_choice(env, "AUTH_MODE", "otp", AUTH_MODES),
+        auth_mode=auth_mode,
         signup_enabled=_bool(env, "SIGNUP_ENABLED", True),
         database_url=_str(env, "DATABASE_URL") or f"sqlite:///{data_dir / 'admin_app.db'}",
         redis_url=_str(env, "REDIS_URL"),
-        jwt_secret=_jwt_secret(env, app_env, data_dir),
+        jwt_secret=_jwt_secret(env, app_env, why_production, data_dir),
         session_cookie_max_age=max_age or None,
         access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60, minimum=1),
         refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, minimum=1),
@@ -275,6 +345,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         github_token_url=_str(env, "GITHUB_TOKEN_URL")
         or "https://github.com/login/oauth/access_token",
         github_api_url=(_str(env, "GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        extensions=_modules(_str(env, "APP_EXTENSIONS")),
     )
 
 

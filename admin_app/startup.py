@@ -6,12 +6,32 @@ import asyncio
 import gc
 import logging
 
+from sqlalchemy.engine import make_url
+
 from admin_app import migrate
 from admin_app.db import session_scope
 from admin_app.services.bootstrap import ensure_superadmin
-from admin_app.settings import get_settings
+from admin_app.settings import Settings, get_settings
+from admin_app.ui import routes
 
 log = logging.getLogger(__name__)
+
+
+def summary(settings: Settings, *, host: str, port: int) -> str:
+    """The one line `serve` prints: where it is, how it signs in, where data and mail go."""
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    if settings.smtp_host:
+        mail = f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security})"
+    elif settings.dev_mailbox:
+        mail = f"console and {settings.app_url}{routes.MAILBOX}"
+    elif settings.is_production:
+        mail = "not sent (no SMTP_HOST; the console shows only recipients and subjects)"
+    else:
+        mail = "console"
+    return (
+        f"admin_app serving {settings.app_url} (listening on {host}:{port}, {settings.app_env})"
+        f" | AUTH_MODE={settings.auth_mode} | database {database} | mail: {mail}"
+    )
 
 
 def prepare() -> None:

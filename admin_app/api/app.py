@@ -9,9 +9,14 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from admin_app import __version__
 from admin_app.api import errors
+from admin_app.api.dev_mailbox_gate import DevMailboxGate
 from admin_app.api.routes import audit, auth, browser_session, info, keys, oauth, users
 from admin_app.api.security_headers import SecurityHeaders
 from admin_app.settings import get_settings
+from admin_app.ui import routes
+
+# Token answers and pages that show a secret are never cached.
+NO_STORE = ("/auth", "/api", *routes.SHOWS_SECRETS)
 
 
 def build_api() -> FastAPI:
@@ -25,7 +30,8 @@ def build_api() -> FastAPI:
     )
     errors.install(api)
     api.add_middleware(errors.BodyLimit)
-    api.add_middleware(SecurityHeaders)
+    api.add_middleware(DevMailboxGate, enabled=settings.dev_mailbox)
+    api.add_middleware(SecurityHeaders, hsts=settings.cookie_secure, no_store=NO_STORE)
     # Holds only an OAuth flow's state, nonce and PKCE verifier, for minutes,
     # signed with a key derived from JWT_SECRET.
     api.add_middleware(

@@ -23,22 +23,28 @@ class Sender(Protocol):
 
 
 class ConsoleSender:
-    """Prints each mail and keeps it in the development mailbox directory.
+    """Development without SMTP: prints each mail, and keeps it for /dev/mailbox.
 
-    A directory (not memory) so that every worker process sees the same box.
+    Kept in a directory (not memory) so that every worker process sees the
+    same box. Outside development a mail's body (a code, a link) is neither
+    printed nor kept: logs and disks are read by more people than mailboxes.
     """
 
-    def __init__(self, mailbox_dir: Path) -> None:
+    def __init__(self, mailbox_dir: Path | None, *, show_body: bool = True) -> None:
         self.mailbox_dir = mailbox_dir
+        self.show_body = show_body
 
     def send(self, message: EmailMessage) -> None:
         text = message.get_body(preferencelist=("plain",))
         body = text.get_content() if text is not None else ""
+        shown = body if self.show_body else "(not shown outside development: set SMTP_HOST)"
         print(
-            f"\n----- mail to {message['To']}: {message['Subject']} -----\n{body}\n-----",
+            f"\n----- mail to {message['To']}: {message['Subject']} -----\n{shown}\n-----",
             file=sys.stderr,
             flush=True,
         )
+        if self.mailbox_dir is None:
+            return
         self.mailbox_dir.mkdir(parents=True, exist_ok=True)
         record = {
             "to": str(message["To"]),
@@ -79,5 +85,8 @@ class SmtpSender:
 
 def sender_for(settings: Settings) -> Sender:
     if settings.mail_is_console:
-        return ConsoleSender(settings.mailbox_dir)
+        return ConsoleSender(
+            settings.mailbox_dir if settings.dev_mailbox else None,
+            show_body=not settings.is_production,
+        )
     return SmtpSender(settings)

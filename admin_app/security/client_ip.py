@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -25,3 +25,17 @@ def client_ip(peer: str, forwarded_for: str | None, trusted: Sequence[Network]) 
         if not _trusted(hop, trusted):
             return hop[:64]
     return hops[0][:64] if hops else peer
+
+
+def is_local_request(peer: str, header_names: Iterable[str]) -> bool:
+    """Made on this machine and not relayed: a loopback peer and no proxy header.
+
+    A reverse proxy on the same host connects from loopback too, so a request
+    that carries a forwarding header is never taken for a local one.
+    """
+    try:
+        loopback = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        return False
+    relayed = {"x-forwarded-for", "forwarded", "x-real-ip"}
+    return loopback and not any(name.lower() in relayed for name in header_names)

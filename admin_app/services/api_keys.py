@@ -102,7 +102,7 @@ def create(
     name = " ".join(name.split())
     if not name or len(name) > 100:
         raise ValidationFailed("Give the key a name of at most 100 characters.", field="name")
-    unknown = sorted(set(wanted) - set(permissions.CATALOGUE))
+    unknown = sorted(set(wanted) - set(permissions.names()))
     if unknown:
         raise ValidationFailed(
             "Unknown permissions: " + ", ".join(unknown) + ".", field="permissions"

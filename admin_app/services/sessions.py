@@ -18,9 +18,10 @@ from sqlmodel import Session, col
 
 from admin_app.clock import now
 from admin_app.models import AuthSession, HandoffTicket, Role, User, UserRole
-from admin_app.models.user import ADMIN_ROLE
+from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security import tokens
 from admin_app.security.randomness import digest, new_id, new_token
+from admin_app.services import permissions
 from admin_app.services.context import RequestContext
 from admin_app.settings import Settings
 
@@ -49,6 +50,7 @@ class SessionUser:
     full_name: str
     email: str
     is_admin: bool
+    permissions: tuple[str, ...] = ()
 
 
 def lifetime_seconds(settings: Settings) -> int:
@@ -186,6 +188,8 @@ def current_user(
         full_name=full_name,
         email=email,
         is_admin=bool(is_admin),
+        # Every user holds the User role; Admin is the only other one.
+        permissions=tuple(permissions.for_roles([USER_ROLE, *([ADMIN_ROLE] if is_admin else [])])),
     )
 
 

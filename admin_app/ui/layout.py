@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import reflex as rx
 
 from admin_app.settings import get_settings
-from admin_app.ui import routes
+from admin_app.ui import page_catalogue, routes
+from admin_app.ui.page_catalogue import NavEntry, ProtectedPage
 from admin_app.ui.state.auth import AuthState
 
 SIDEBAR_WIDTH = "15rem"
@@ -37,12 +39,18 @@ def nav_link(label: str, icon: str, href: str) -> rx.Component:
     )
 
 
+def nav_item(page: ProtectedPage) -> rx.Component:
+    assert page.nav is not None
+    link = nav_link(page.nav.label, page.nav.icon, page.route)
+    # Shown only to those allowed; the guard refuses the page to the others.
+    if page.permission is None:
+        return link
+    return rx.cond(AuthState.permissions.contains(page.permission), link)
+
+
 def nav() -> rx.Component:
     return rx.vstack(
-        nav_link("Dashboard", "layout-dashboard", routes.DASHBOARD),
-        rx.cond(AuthState.is_admin, nav_link("Users", "users", routes.USERS)),
-        nav_link("API keys", "key-round", routes.API_KEYS),
-        rx.cond(AuthState.is_admin, nav_link("Audit log", "scroll-text", routes.AUDIT)),
+        *[nav_item(page) for page in page_catalogue.nav_entries()],
         spacing="1",
         width="100%",
         role="navigation",
@@ -142,6 +150,21 @@ def loading() -> rx.Component:
     return rx.center(rx.spinner(size="3"), height="100vh", aria_label="Loading")
 
 
+def refusal() -> rx.Component:
+    return rx.callout(
+        rx.text(
+            "You need the ",
+            rx.code(AuthState.refused),
+            " permission to see this page. ",
+            rx.link("Back to the dashboard", href=routes.DASHBOARD),
+        ),
+        icon="shield-x",
+        color_scheme="red",
+        role="alert",
+        width="100%",
+    )
+
+
 def signed_in_frame(content: rx.Component) -> rx.Component:
     return rx.cond(
         AuthState.signed_in,
@@ -149,7 +172,11 @@ def signed_in_frame(content: rx.Component) -> rx.Component:
             rx.desktop_only(sidebar()),
             rx.box(
                 rx.mobile_and_tablet(top_bar()),
-                rx.box(content, padding=["1rem", "1rem", "1.5rem", "2rem"], max_width="72rem"),
+                rx.box(
+                    rx.cond(AuthState.refused != "", refusal(), content),
+                    padding=["1rem", "1rem", "1.5rem", "2rem"],
+                    max_width="72rem",
+                ),
                 flex="1",
                 min_width="0",
             ),
@@ -160,11 +187,29 @@ def signed_in_frame(content: rx.Component) -> rx.Component:
 
 
 def protected_page(
-    route: str, title: str, on_load: list | None = None
+    route: str,
+    title: str,
+    *,
+    permission: str | None = None,
+    nav: NavEntry | None = None,
+    on_load: Sequence[Any] = (),
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """`@rx.page` for signed-in users: the server checks the session at every load."""
+    """Declare a signed-in page: `@rx.page` inside the sidebar frame, guarded on the server.
+
+    At every load the guard checks the session, then `permission` (a name
+    registered with `admin_app.services.permissions.register`), and only then
+    runs `on_load`. `nav` puts the page in the sidebar, shown only to those
+    who hold `permission`. Event handlers of the page must still check the
+    permission through the services they call: hiding a page is not protection.
+    """
 
     def decorate(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        page_catalogue.add(
+            ProtectedPage(
+                route=route, title=title, permission=permission, nav=nav, on_load=tuple(on_load)
+            )
+        )
+
         def framed() -> rx.Component:
             return signed_in_frame(page())
 
@@ -172,7 +217,7 @@ def protected_page(
         return rx.page(
             route=route,
             title=f"{title} | {get_settings().app_name}",
-            on_load=[AuthState.guard, *(on_load or [])],
+            on_load=AuthState.guard,
         )(framed)
 
     return decorate

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from admin_app import __version__
 from admin_app.models import RefreshToken, User
-from admin_app.services.permissions import CATALOGUE
+from admin_app.services.permissions import names as catalogue_names
 from tests.conftest import PASSWORD
 from tests.support.smtp import SmtpServer
 
@@ -112,7 +112,7 @@ def test_password_login_gives_the_pair_and_me_describes_the_caller(
     assert (me["id"], me["roles"], me["permissions"]) == (
         admin.id,
         ["Admin", "User"],
-        sorted(CATALOGUE),
+        sorted(catalogue_names()),
     )
 
 

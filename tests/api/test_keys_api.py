@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from admin_app.clock import now
 from admin_app.models import ApiKey, User
-from admin_app.services.permissions import CATALOGUE
+from admin_app.services.permissions import names as catalogue_names
 from tests.api import keys_conftest_helpers as h
 
 ApiClient = Callable[..., TestClient]
@@ -119,9 +119,9 @@ def test_a_key_cannot_hold_more_than_its_creator(
     assert _rows(engine) == []
 
     assert _create(client, ada, "api_keys:write").json()["permissions"] == ["api_keys:write"]
-    everything = _create(client, h.token(client, "root"), *CATALOGUE)
+    everything = _create(client, h.token(client, "root"), *catalogue_names())
     assert everything.status_code == 201
-    assert everything.json()["permissions"] == sorted(CATALOGUE)
+    assert everything.json()["permissions"] == sorted(catalogue_names())
 
 
 def test_a_users_read_key_reads_users_and_nothing_more(

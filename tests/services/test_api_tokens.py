@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from admin_app.errors import NotAuthenticated
 from admin_app.models import RefreshToken, User
 from admin_app.services import api_tokens, principals, users
-from admin_app.services.permissions import CATALOGUE
+from admin_app.services.permissions import names as catalogue_names
 from admin_app.settings import Settings
 from tests.conftest import CTX, TEST_SECRET
 
@@ -86,7 +86,7 @@ def test_an_access_token_names_the_user_and_their_permissions(
         db, settings=settings, token=_pair(db, settings, admin).access_token
     )
     assert boss.roles == ["Admin", "User"]
-    assert boss.permissions == sorted(CATALOGUE)
+    assert boss.permissions == sorted(catalogue_names())
     assert boss.mfa_enabled
 
 

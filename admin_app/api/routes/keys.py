@@ -21,7 +21,7 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=100)
-    permissions: list[str] = Field(max_length=len(permissions.CATALOGUE))
+    permissions: list[str] = Field(max_length=permissions.MAX_PER_KEY)
     expires_at: dt.datetime | None = None
 
 

@@ -9,10 +9,11 @@ import reflex as rx
 
 from admin_app.db import session_scope
 from admin_app.errors import DomainError, ValidationFailed
-from admin_app.services import api_keys
+from admin_app.services import api_keys, permissions
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import field, form_error
 from admin_app.ui.layout import protected_page
+from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.state.auth import AuthState
 
 
@@ -166,7 +167,13 @@ def new_key_callout() -> rx.Component:
     )
 
 
-@protected_page(routes.API_KEYS, "API keys", on_load=[ApiKeysState.load])
+@protected_page(
+    routes.API_KEYS,
+    "API keys",
+    permission=permissions.API_KEYS_WRITE,
+    nav=NavEntry("API keys", "key-round", order=30),
+    on_load=[ApiKeysState.load],
+)
 def api_keys_page() -> rx.Component:
     return rx.vstack(
         rx.heading("API keys", size="7", as_="h1"),

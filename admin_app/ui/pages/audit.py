@@ -9,11 +9,12 @@ import reflex as rx
 
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
-from admin_app.services import audit_log, users
+from admin_app.services import audit_log, permissions, users
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.lists import filter_select, pager
 from admin_app.ui.layout import protected_page
+from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.state.auth import AuthState
 
 PAGE_SIZE = 50
@@ -139,7 +140,13 @@ def event_row(event: rx.Var) -> rx.Component:
     )
 
 
-@protected_page(routes.AUDIT, "Audit log", on_load=[AuditState.load])
+@protected_page(
+    routes.AUDIT,
+    "Audit log",
+    permission=permissions.AUDIT_READ,
+    nav=NavEntry("Audit log", "scroll-text", order=40),
+    on_load=[AuditState.load],
+)
 def audit_page() -> rx.Component:
     return rx.vstack(
         rx.heading("Audit log", size="7", as_="h1"),

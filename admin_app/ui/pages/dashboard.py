@@ -11,6 +11,7 @@ from admin_app.errors import PermissionDenied
 from admin_app.services import audit_log, stats
 from admin_app.ui import routes
 from admin_app.ui.layout import protected_page
+from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.state.auth import AuthState
 
 
@@ -115,7 +116,12 @@ def recent_events() -> rx.Component:
     )
 
 
-@protected_page(routes.DASHBOARD, "Dashboard", on_load=[DashboardState.load])
+@protected_page(
+    routes.DASHBOARD,
+    "Dashboard",
+    nav=NavEntry("Dashboard", "layout-dashboard", order=10),
+    on_load=[DashboardState.load],
+)
 def dashboard_page() -> rx.Component:
     return rx.vstack(
         rx.heading("Dashboard", size="7", as_="h1"),

@@ -46,7 +46,7 @@ class ForgotState(AuthState):
 
 
 @rx.page(
-    route="/forgot-password",
+    route=routes.FORGOT_PASSWORD,
     title=f"Forgot password | {get_settings().app_name}",
     on_load=ForgotState.load,
 )

@@ -124,7 +124,7 @@ def login_form() -> rx.Component:
             ),
             rx.cond(
                 LoginState.forgot_offered,
-                rx.link("Forgot password?", href="/forgot-password", size="2"),
+                rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"),
             ),
             submit_button(
                 rx.cond(LoginState.uses_password, "Sign in", "Continue"), LoginState.busy

@@ -8,6 +8,7 @@ import datetime as dt
 import reflex as rx
 
 from admin_app.mail import mailbox
+from admin_app.security.client_ip import is_local_request
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 
@@ -19,8 +20,10 @@ class MailboxState(rx.State):
     @rx.event
     async def load(self) -> None:
         settings = get_settings()
-        # Codes land here; outside development it would hand them to anyone.
-        self.enabled = settings.mail_is_console and not settings.is_production
+        # Codes land here: only a developer on this machine may read them.
+        self.enabled = settings.dev_mailbox and is_local_request(
+            self.router.session.client_ip, self.router.headers.raw_headers.keys()
+        )
         if not self.enabled:
             self.mails = []
             return
@@ -51,7 +54,6 @@ def mail_card(mail: rx.Var) -> rx.Component:
     )
 
 
-@rx.page(route=routes.MAILBOX, title="Development mailbox", on_load=MailboxState.load)
 def mailbox_page() -> rx.Component:
     return rx.container(
         rx.vstack(
@@ -72,9 +74,20 @@ def mailbox_page() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                rx.text("The development mailbox is off: mail goes out through SMTP."),
+                rx.text(
+                    "Not here: the development mailbox exists only in development, "
+                    "without SMTP_HOST, for requests from this machine."
+                ),
             ),
             spacing="4",
             padding_y="2rem",
         )
+    )
+
+
+# Not even part of the build unless APP_URL is a loopback address (the build
+# is made per APP_URL): a server that others reach has no such page.
+if get_settings().app_is_loopback:
+    rx.page(route=routes.MAILBOX, title="Development mailbox", on_load=MailboxState.load)(
+        mailbox_page
     )

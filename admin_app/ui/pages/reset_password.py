@@ -66,7 +66,7 @@ class ResetPasswordState(AuthState):
 
 
 @rx.page(
-    route="/reset-password",
+    route=routes.RESET_PASSWORD,
     title=f"Reset password | {get_settings().app_name}",
     on_load=ResetPasswordState.load,
 )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from admin_app.services import permissions
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.lists import filter_select, pager
 from admin_app.ui.layout import protected_page
+from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.pages.users_dialogs import create_dialog, delete_dialog, edit_dialog, reset_dialog
 from admin_app.ui.pages.users_state import UsersState
 
@@ -88,7 +90,13 @@ def user_row(row: rx.Var) -> rx.Component:
     )
 
 
-@protected_page(routes.USERS, "Users", on_load=[UsersState.load])
+@protected_page(
+    routes.USERS,
+    "Users",
+    permission=permissions.USERS_READ,
+    nav=NavEntry("Users", "users", order=20),
+    on_load=[UsersState.load],
+)
 def users_page() -> rx.Component:
     return rx.vstack(
         rx.hstack(

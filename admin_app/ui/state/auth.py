@@ -19,7 +19,7 @@ from admin_app.services import principals, sessions
 from admin_app.services.context import RequestContext
 from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
-from admin_app.ui import routes
+from admin_app.ui import page_catalogue, routes
 from admin_app.ui.navigation import post_to
 
 COOKIE_NAME = "token"
@@ -31,6 +31,9 @@ class AuthState(rx.State):
     full_name: str = ""
     email: str = ""
     is_admin: bool = False
+    permissions: list[str] = []
+    # The permission this page needs and the user lacks ("" when let in).
+    refused: str = ""
     # Backend-only (leading underscore): never sent to the browser.
     _user_id: int = 0
     _session_id: str = ""
@@ -87,26 +90,47 @@ class AuthState(rx.State):
 
         return await asyncio.to_thread(load)
 
+    async def _allowed(self, permission: str) -> Principal | None:
+        """The signed-in principal if it holds `permission`, else None.
+
+        For an extension page's handlers: every handler checks on the server,
+        since an event can be sent without the page that shows its button.
+        """
+        me = await self._principal()
+        return me if me is not None and permission in me.permissions else None
+
     def _show(self, user: sessions.SessionUser | None) -> None:
         self.signed_in = user is not None
         self.username = user.username if user else ""
         self.full_name = user.full_name if user else ""
         self.email = user.email if user else ""
         self.is_admin = user.is_admin if user else False
+        self.permissions = list(user.permissions) if user else []
         self._user_id = user.user_id if user else 0
         self._session_id = user.session_id if user else ""
 
     @rx.event
     async def guard(self):
-        """on_load of every protected page: signed-out visitors go to /login?next=."""
+        """on_load of every protected page: signed-out visitors go to /login?next=,
+        those without the page's permission are refused, the rest get the page's
+        own on_load. The page is looked up on the server, by its route."""
         user = await self._session_user()
         self._show(user)
         if user is None:
+            self.refused = ""
             path = self.router.url.path or routes.DASHBOARD
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
             return rx.redirect(f"{routes.LOGIN}?next={quote(target, safe='/')}")
-        return None
+        page = page_catalogue.find(self.router.page.path)
+        if page is None:
+            self.refused = ""
+            return None
+        if page.permission and page.permission not in user.permissions:
+            self.refused = page.permission
+            return None
+        self.refused = ""
+        return list(page.on_load)
 
     @rx.event
     def sign_out(self):

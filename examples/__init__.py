@@ -1,0 +1,1 @@
+"""Example extensions: `APP_EXTENSIONS=examples.reports` (docs/extending.md)."""
