@@ -304,6 +304,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(_str(env, "DATA_DIR") or ".admin_app").resolve()
     app_name = _header_safe("APP_NAME", _str(env, "APP_NAME", "Admin")) or "Admin"
     max_age = _int(env, "SESSION_COOKIE_MAX_AGE", 0)
+    jwt_secret = _jwt_secret(env, app_env, why_production, data_dir)
     smtp_host = _smtp_host(env, auth_mode, app_env, why_production)
     smtp_security = _choice(env, "SMTP_SECURITY", "starttls", SMTP_SECURITY_MODES)
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[smtp_security]
@@ -316,7 +317,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signup_enabled=_bool(env, "SIGNUP_ENABLED", True),
         database_url=_str(env, "DATABASE_URL") or f"sqlite:///{data_dir / 'admin_app.db'}",
         redis_url=_str(env, "REDIS_URL"),
-        jwt_secret=_jwt_secret(env, app_env, why_production, data_dir),
+        jwt_secret=jwt_secret,
         session_cookie_max_age=max_age or None,
         access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60, minimum=1),
         refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, minimum=1),

@@ -85,7 +85,9 @@ def test_a_short_jwt_secret_is_refused(data_dir: Path, app_env: str) -> None:
 
 
 def test_production_with_a_long_enough_secret_starts(data_dir: Path) -> None:
-    s = _load(data_dir, APP_ENV="production", APP_URL="https://admin.example.com")
+    s = _load(
+        data_dir, APP_ENV="production", APP_URL="https://admin.example.com", AUTH_MODE="password"
+    )
     assert s.is_production
     assert s.jwt_secret == SECRET
     assert s.cookie_secure is True
@@ -208,7 +210,7 @@ def test_a_bad_app_url_is_refused(data_dir: Path, url: str) -> None:
 
 
 def test_app_url_loses_its_trailing_slash(data_dir: Path) -> None:
-    s = _load(data_dir, APP_URL="https://admin.example.com:8443/")
+    s = _load(data_dir, APP_URL="https://admin.example.com:8443/", AUTH_MODE="password")
     assert s.app_url == "https://admin.example.com:8443"
     assert s.app_origin == "https://admin.example.com:8443"
     assert s.app_port == 8443
@@ -226,3 +228,60 @@ def test_a_short_development_secret_file_is_replaced(data_dir: Path, stored: str
     settings = load_settings({"DATA_DIR": str(data_dir)})
     assert len(settings.jwt_secret.encode()) >= MIN_SECRET_BYTES
     assert (data_dir / "jwt_secret").read_text().strip() == settings.jwt_secret
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost:3000", "http://127.0.0.1:8000", "http://[::1]:3000", "http://app.localhost"],
+)
+def test_a_loopback_app_url_is_development_by_default(data_dir: Path, url: str) -> None:
+    s = load_settings({"DATA_DIR": str(data_dir), "APP_URL": url})
+    assert s.app_env == "development"
+    assert s.dev_mailbox is True
+
+
+@pytest.mark.parametrize("url", ["https://admin.example.com", "http://10.0.0.5:3000"])
+def test_a_network_app_url_without_app_env_gets_production_rules(data_dir: Path, url: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"DATA_DIR": str(data_dir), "APP_URL": url, "AUTH_MODE": "password"})
+    assert "JWT_SECRET is required in production" in str(refused.value)
+    assert "is not a loopback address" in str(refused.value)
+    assert not (data_dir / "jwt_secret").exists()
+
+    s = _load(data_dir, APP_URL=url, AUTH_MODE="password")
+    assert s.is_production
+    assert s.dev_mailbox is False
+
+
+def test_development_can_still_be_chosen_for_a_network_url(data_dir: Path) -> None:
+    s = _load(data_dir, APP_URL="http://10.0.0.5:3000", APP_ENV="development")
+    assert s.app_env == "development"
+    # The mailbox hands out codes: never on an address others can reach.
+    assert s.dev_mailbox is False
+
+
+@pytest.mark.parametrize("mode", ["otp", "password+otp"])
+def test_production_refuses_a_mail_mode_without_smtp(data_dir: Path, mode: str) -> None:
+    with pytest.raises(SettingsError, match="SMTP_HOST is required in production"):
+        _load(data_dir, APP_ENV="production", AUTH_MODE=mode)
+    s = _load(data_dir, APP_ENV="production", AUTH_MODE=mode, SMTP_HOST="mail.example.com")
+    assert s.smtp_host == "mail.example.com"
+    assert s.dev_mailbox is False
+
+
+def test_production_in_password_mode_needs_no_smtp(data_dir: Path) -> None:
+    s = _load(data_dir, APP_ENV="production", AUTH_MODE="password")
+    assert s.mail_is_console is True
+    assert s.dev_mailbox is False
+
+
+def test_smtp_turns_the_dev_mailbox_off(data_dir: Path) -> None:
+    assert _load(data_dir, SMTP_HOST="127.0.0.1").dev_mailbox is False
+
+
+def test_extensions_are_module_names(data_dir: Path) -> None:
+    s = _load(data_dir, APP_EXTENSIONS=" examples.reports, mycompany.admin_pages ,")
+    assert s.extensions == ("examples.reports", "mycompany.admin_pages")
+    assert _load(data_dir).extensions == ()
+    with pytest.raises(SettingsError, match="APP_EXTENSIONS has 'my-pages'"):
+        _load(data_dir, APP_EXTENSIONS="my-pages")

@@ -65,6 +65,9 @@ def base_env(port: int, data_dir: Path) -> dict[str, str]:
         DATA_DIR=str(data_dir),
         JWT_SECRET=SECRET,
         PYTHONUNBUFFERED="1",
+        # The documented example extension (docs/extending.md) is part of every
+        # build here, so tests/e2e/test_extending.py drives it as a team would.
+        APP_EXTENSIONS="examples.reports",
     )
     return env
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from admin_app.mail import mailbox, message
-from admin_app.mail.senders import ConsoleSender
+from admin_app.mail.senders import ConsoleSender, sender_for
+from admin_app.settings import load_settings
 
 
 def _mail(to: str, subject: str, text: str) -> message.EmailMessage:
@@ -65,3 +66,39 @@ def test_a_broken_file_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "9999999999999999999-broken.json").write_text("{not json")
     (tmp_path / "9999999999999999998-wrong.json").write_text('{"unexpected": 1}')
     assert [m.subject for m in mailbox.read(tmp_path)] == ["Good"]
+
+
+def test_outside_development_the_console_shows_no_body_and_keeps_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path / "data"),
+            "APP_ENV": "production",
+            "AUTH_MODE": "password",
+            "JWT_SECRET": "p" * 40,
+        }
+    )
+    sender = sender_for(settings)
+    sender.send(_mail("ada@example.com", "Your reset link", "https://x/reset?token=SECRET123"))
+    printed = capsys.readouterr().err
+    assert "ada@example.com" in printed and "Your reset link" in printed
+    assert "SECRET123" not in printed
+    assert not settings.mailbox_dir.exists()
+    assert list((tmp_path / "data").rglob("*.json")) == []
+
+
+def test_a_network_app_url_in_development_prints_but_keeps_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path / "data"),
+            "APP_ENV": "development",
+            "APP_URL": "http://10.1.2.3:3000",
+            "JWT_SECRET": "p" * 40,
+        }
+    )
+    sender_for(settings).send(_mail("ada@example.com", "Code", "Code 424242"))
+    assert "Code 424242" in capsys.readouterr().err
+    assert not settings.mailbox_dir.exists()

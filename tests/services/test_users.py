@@ -94,12 +94,33 @@ def test_create_user_refuses_an_invalid_email_or_username(
     assert _count(engine, User) == 0
 
 
-@pytest.mark.parametrize("email", ["not-an-email", "ada@", "@example.com", "ada@@example.com", ""])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "not-an-email",
+        "ada@",
+        "@example.com",
+        "ada@@example.com",
+        "",
+        "ada@corp",  # a single label is no mail domain
+        "ada@localhost",
+        "ada@example.invalid",
+        "ada@hidden.onion",
+    ],
+)
 def test_an_invalid_email_is_refused(email: str) -> None:
     with pytest.raises(InvalidEmail) as refused:
         users.normalise_email(email)
     assert refused.value.field == "email"
     assert refused.value.message
+
+
+@pytest.mark.parametrize(
+    "email", ["jane@corp.local", "jane@ad.corp.internal", "Jane@Office.LAN", "jane@qa.test"]
+)
+def test_addresses_at_internal_mail_domains_are_accepted(email: str) -> None:
+    # On-premises sites (Active Directory's .local) are where password mode is used.
+    assert users.normalise_email(email) == email.lower()
 
 
 @pytest.mark.parametrize(

@@ -116,20 +116,17 @@ class AuthState(rx.State):
         own on_load. The page is looked up on the server, by its route."""
         user = await self._session_user()
         self._show(user)
+        page = page_catalogue.find(self.router.page.path)
+        needed = page.permission if page else None
+        held = user.permissions if user else ()
+        self.refused = needed if user and needed and needed not in held else ""
         if user is None:
-            self.refused = ""
             path = self.router.url.path or routes.DASHBOARD
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
             return rx.redirect(f"{routes.LOGIN}?next={quote(target, safe='/')}")
-        page = page_catalogue.find(self.router.page.path)
-        if page is None:
-            self.refused = ""
+        if page is None or self.refused:
             return None
-        if page.permission and page.permission not in user.permissions:
-            self.refused = page.permission
-            return None
-        self.refused = ""
         return list(page.on_load)
 
     @rx.event
