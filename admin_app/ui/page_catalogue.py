@@ -34,15 +34,21 @@ class ProtectedPage:
 _PAGES: dict[str, ProtectedPage] = {}
 
 
+def _key(route: str) -> str:
+    # Reflex names the root route "index" in its router data.
+    bare = route.strip("/")
+    return "/" if bare in ("", "index") else f"/{bare}"
+
+
 def add(page: ProtectedPage) -> None:
-    if page.route in _PAGES:
+    if _key(page.route) in _PAGES:
         raise ValueError(f"two protected pages claim the route {page.route}")
-    _PAGES[page.route] = page
+    _PAGES[_key(page.route)] = page
 
 
 def find(route: str) -> ProtectedPage | None:
-    """The page at `route` (Reflex's route pattern, with or without a trailing slash)."""
-    return _PAGES.get(route) or _PAGES.get(route.rstrip("/") or "/")
+    """The page at `route`: Reflex's route pattern, with or without slashes."""
+    return _PAGES.get(_key(route))
 
 
 def nav_entries() -> list[ProtectedPage]:

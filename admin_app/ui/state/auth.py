@@ -116,7 +116,7 @@ class AuthState(rx.State):
         own on_load. The page is looked up on the server, by its route."""
         user = await self._session_user()
         self._show(user)
-        page = page_catalogue.find(self.router.page.path)
+        page = page_catalogue.find(self.router.route_id)
         needed = page.permission if page else None
         held = user.permissions if user else ()
         self.refused = needed if user and needed and needed not in held else ""
