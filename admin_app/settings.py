@@ -47,6 +47,7 @@ class Settings:
     redis_url: str | None
     jwt_secret: str = dataclasses.field(repr=False)
     session_cookie_max_age: int | None
+    session_idle_timeout: int
     access_token_ttl: int
     refresh_token_ttl: int
     refresh_reuse_grace: int
@@ -319,6 +320,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_str(env, "REDIS_URL"),
         jwt_secret=jwt_secret,
         session_cookie_max_age=max_age or None,
+        # NIST SP 800-63B AAL2: re-authenticate after 30 minutes without activity.
+        session_idle_timeout=_int(env, "SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60),
         access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60, minimum=1),
         refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, minimum=1),
         refresh_reuse_grace=_int(env, "REFRESH_REUSE_GRACE_SECONDS", 10),

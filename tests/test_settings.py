@@ -285,3 +285,10 @@ def test_extensions_are_module_names(data_dir: Path) -> None:
     assert _load(data_dir).extensions == ()
     with pytest.raises(SettingsError, match="APP_EXTENSIONS has 'my-pages'"):
         _load(data_dir, APP_EXTENSIONS="my-pages")
+
+
+def test_the_idle_timeout(data_dir: Path) -> None:
+    assert _load(data_dir).session_idle_timeout == 1800
+    assert _load(data_dir, SESSION_IDLE_TIMEOUT_SECONDS="600").session_idle_timeout == 600
+    with pytest.raises(SettingsError, match="SESSION_IDLE_TIMEOUT_SECONDS must be at least 60"):
+        _load(data_dir, SESSION_IDLE_TIMEOUT_SECONDS="5")

@@ -14,8 +14,11 @@ COOKIE_NAME = "token"
 def request_context(request: Request, settings: Settings | None = None) -> RequestContext:
     settings = settings or get_settings()
     peer = request.client.host if request.client else ""
+    # Each proxy may add its own header line: read them all, in order, as the
+    # pages do (the websocket handshake's headers come joined).
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")) or None
     return RequestContext(
-        ip=client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies),
+        ip=client_ip(peer, forwarded, settings.trusted_proxies),
         user_agent=request.headers.get("user-agent", ""),
     )
 

@@ -151,6 +151,8 @@ _SESSION_USER = (
         _sessions.c.id == sa.bindparam("session_id"),
         _sessions.c.revoked_at.is_(None),
         _sessions.c.expires_at > sa.bindparam("moment", type_=_sessions.c.expires_at.type),
+        # Idle sessions end (ASVS 7.3.1); last_seen_at moves at most once a minute.
+        _sessions.c.last_seen_at > sa.bindparam("idle_since", type_=_sessions.c.last_seen_at.type),
         _users.c.is_active.is_(True),
     )
 )
@@ -175,7 +177,10 @@ def current_user(
     if not isinstance(session_id, str):
         return None
     moment = now()
-    row = db.execute(_SESSION_USER, {"session_id": session_id, "moment": moment}).first()
+    idle_since = moment - dt.timedelta(seconds=settings.session_idle_timeout)
+    row = db.execute(
+        _SESSION_USER, {"session_id": session_id, "moment": moment, "idle_since": idle_since}
+    ).first()
     if row is None or str(row[1]) != claims["sub"]:
         return None
     last_seen, user_id, username, full_name, email, is_admin = row

@@ -115,3 +115,19 @@ def test_a_confirmation_code_is_not_a_sign_in(db, settings, make_user) -> None: 
         signin.complete(
             db, settings=settings, otp_session_id=issued.row.id, code=issued.code, ctx=CTX
         )
+
+
+def test_an_idle_session_ends_and_an_active_one_goes_on(db, settings, make_user, travel) -> None:  # type: ignore[no-untyped-def]
+    assert settings.session_idle_timeout == 30 * 60
+    cookie = sessions.redeem_handoff(
+        db, settings=settings, ticket=_ticket(db, settings, make_user())
+    )
+    db.commit()
+    # Used every 20 minutes for an hour: the session stays.
+    for _ in range(3):
+        travel(20 * 60)
+        assert sessions.current_user(db, settings=settings, token=cookie) is not None
+        db.commit()
+    # Then 31 minutes of quiet: it is over, well before its 12-hour lifetime.
+    travel(31 * 60)
+    assert sessions.current_user(db, settings=settings, token=cookie) is None
