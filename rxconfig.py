@@ -19,6 +19,13 @@ config = rx.Config(
     backend_port=settings.app_port,
     db_url=settings.database_url,
     redis_url=settings.redis_url,
+    # Page states hold user lists and more: kept in memory (one worker) or in
+    # Redis, never pickled to disk under .states/.
+    state_manager_mode=(
+        rx.constants.StateManagerMode.REDIS
+        if settings.redis_url
+        else rx.constants.StateManagerMode.MEMORY
+    ),
     # Only our own pages may open the event websocket or call the API.
     cors_allowed_origins=[settings.app_origin],
     show_built_with_reflex=False,

@@ -12,6 +12,7 @@ from admin_app.errors import DomainError, ValidationFailed
 from admin_app.services import api_keys, permissions
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import field, form_error
+from admin_app.ui.components.one_time_secret import copy_button, reveal, secret_box
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.state.auth import AuthState
@@ -21,10 +22,14 @@ def _when(moment: dt.datetime | None, default: str = "never") -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else default
 
 
+NEW_KEY_ID = "new-key"
+
+
 class ApiKeysState(AuthState):
     keys: list[dict[str, str]] = []
     own_permissions: list[str] = []
-    new_key: str = ""
+    # Whether the new key's box is open; the key itself is never in state.
+    key_shown: bool = False
     error: str = ""
     notice: str = ""
 
@@ -53,7 +58,8 @@ class ApiKeysState(AuthState):
 
     @rx.event
     async def load(self) -> None:
-        self.new_key = self.error = self.notice = ""
+        self.key_shown = False
+        self.error = self.notice = ""
         if self.signed_in:
             await self._refresh()
 
@@ -90,8 +96,9 @@ class ApiKeysState(AuthState):
         except DomainError as exc:
             self.error = exc.message
             return
-        self.new_key = created.key
+        self.key_shown = True
         await self._refresh()
+        return reveal(NEW_KEY_ID, created.key)
 
     @rx.event
     async def revoke(self, key_id: str) -> None:
@@ -114,7 +121,7 @@ class ApiKeysState(AuthState):
 
     @rx.event
     def dismiss_key(self) -> None:
-        self.new_key = ""
+        self.key_shown = False
 
 
 def key_row(key: rx.Var) -> rx.Component:
@@ -140,19 +147,14 @@ def key_row(key: rx.Var) -> rx.Component:
 
 def new_key_callout() -> rx.Component:
     return rx.cond(
-        ApiKeysState.new_key != "",
+        ApiKeysState.key_shown,
         rx.callout.root(
             rx.callout.text(
                 rx.vstack(
                     rx.text("Copy your new key now: it is shown only once.", weight="bold"),
-                    rx.code(ApiKeysState.new_key, id="new-key", style={"wordBreak": "break-all"}),
+                    secret_box(NEW_KEY_ID),
                     rx.hstack(
-                        rx.button(
-                            rx.icon("copy", size=14),
-                            "Copy",
-                            size="1",
-                            on_click=rx.set_clipboard(ApiKeysState.new_key),
-                        ),
+                        copy_button(NEW_KEY_ID),
                         rx.button(
                             "Done", size="1", variant="soft", on_click=ApiKeysState.dismiss_key
                         ),

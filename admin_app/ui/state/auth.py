@@ -121,6 +121,7 @@ class AuthState(rx.State):
         held = user.permissions if user else ()
         self.refused = needed if user and needed and needed not in held else ""
         if user is None:
+            (await self.get_state(AuthState))._forget_everything()
             path = self.router.url.path or routes.DASHBOARD
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
@@ -129,6 +130,19 @@ class AuthState(rx.State):
             return None
         return list(page.on_load)
 
+    def _forget_everything(self) -> None:
+        """Reset this state and every page state under it: nothing of a signed-out
+        user may reach the next page load of this tab."""
+        pending = [self]
+        while pending:
+            state = pending.pop()
+            state.reset()
+            pending.extend(state.substates.values())
+
     @rx.event
-    def sign_out(self):
-        return post_to(routes.SIGN_OUT)
+    async def sign_out(self):
+        auth = await self.get_state(AuthState)
+        auth._forget_everything()
+        # The tab's state is kept under its client token (sessionStorage):
+        # drop it too, so the page after sign-out starts from a fresh state.
+        return [rx.call_script("window.sessionStorage.clear()"), post_to(routes.SIGN_OUT)]
