@@ -8,7 +8,7 @@ import reflex as rx
 
 from admin_app.api.app import build_api
 from admin_app.settings import get_settings
-from admin_app.startup import on_backend_start
+from admin_app.startup import cleanup_loop, on_backend_start
 from admin_app.ui.pages import (  # noqa: F401  (importing a page module registers it)
     api_keys,
     audit,
@@ -33,3 +33,4 @@ app = rx.App(
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
 app.register_lifespan_task(on_backend_start)
+app.register_lifespan_task(cleanup_loop)

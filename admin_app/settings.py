@@ -48,6 +48,7 @@ class Settings:
     jwt_secret: str = dataclasses.field(repr=False)
     session_cookie_max_age: int | None
     session_idle_timeout: int
+    audit_retention_days: int
     access_token_ttl: int
     refresh_token_ttl: int
     refresh_reuse_grace: int
@@ -322,6 +323,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_cookie_max_age=max_age or None,
         # NIST SP 800-63B AAL2: re-authenticate after 30 minutes without activity.
         session_idle_timeout=_int(env, "SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60),
+        audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 400, minimum=30),
         access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60, minimum=1),
         refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, minimum=1),
         refresh_reuse_grace=_int(env, "REFRESH_REUSE_GRACE_SECONDS", 10),

@@ -10,11 +10,13 @@ from sqlalchemy.engine import make_url
 
 from admin_app import migrate
 from admin_app.db import session_scope
+from admin_app.services import cleanup
 from admin_app.services.bootstrap import ensure_superadmin
 from admin_app.settings import Settings, get_settings
 from admin_app.ui import routes
 
 log = logging.getLogger(__name__)
+CLEANUP_EVERY_SECONDS = 10 * 60
 
 
 def summary(settings: Settings, *, host: str, port: int) -> str:
@@ -39,6 +41,22 @@ def prepare() -> None:
     migrate.upgrade()
     with session_scope() as session:
         ensure_superadmin(session, settings=settings)
+
+
+def clean_up() -> None:
+    with session_scope() as session:
+        removed = cleanup.run(session, audit_retention_days=get_settings().audit_retention_days)
+    log.info("cleanup: %s", removed)
+
+
+async def cleanup_loop() -> None:
+    """Every few minutes, expired rows go (each worker runs it; the DELETEs are idempotent)."""
+    while True:
+        await asyncio.sleep(CLEANUP_EVERY_SECONDS)
+        try:
+            await asyncio.to_thread(clean_up)
+        except Exception:  # a database that is down now may answer next time
+            log.exception("cleanup failed; trying again in %s s", CLEANUP_EVERY_SECONDS)
 
 
 async def on_backend_start() -> None:

@@ -1,0 +1,65 @@
+"""Expired rows go: anonymous requests cannot make a table grow without bound."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from admin_app.models import AuditEvent, AuthSession, HandoffTicket, OneTimeCode, RateLimit
+from admin_app.services import audit, cleanup, codes, sessions, throttle
+from tests.conftest import CTX
+
+
+def _count(db: Session, model: type) -> int:
+    return int(db.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
+
+
+def _anonymous_traffic(db: Session, settings, n: int = 30) -> None:  # type: ignore[no-untyped-def]
+    """What strangers leave behind: decoy codes, failure counters, audit rows."""
+    for i in range(n):
+        codes.issue(
+            db, settings=settings, purpose="signin", email=f"nobody{i}@example.com", user_id=None
+        )
+        throttle.record_failure(db, settings=settings, identifier=f"nobody{i}", ip=f"192.0.2.{i}")
+        audit.record(db, kind="signin.failed", ctx=CTX, identifier=f"nobody{i}")
+    db.commit()
+
+
+def test_fresh_rows_stay(db, settings) -> None:  # type: ignore[no-untyped-def]
+    _anonymous_traffic(db, settings)
+    removed = cleanup.run(db, audit_retention_days=400)
+    db.commit()
+    assert removed == cleanup.Removed(0, 0, 0, 0, 0, 0, 0)
+    assert _count(db, OneTimeCode) == 30
+    assert _count(db, RateLimit) >= 30
+
+
+def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> None:  # type: ignore[no-untyped-def]
+    _anonymous_traffic(db, settings)
+    user = make_user()
+    old = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    sessions.issue_handoff(db, session_id=old.id)
+    db.commit()
+
+    travel(2 * 24 * 3600)  # past every code, ticket, session lifetime and throttle reset
+    live = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
+    db.commit()
+
+    removed = cleanup.run(db, audit_retention_days=400)
+    db.commit()
+    assert removed.codes == 30
+    assert removed.rate_limits >= 30
+    assert removed.tickets == 1
+    assert removed.sessions == 1
+    assert _count(db, OneTimeCode) == 1
+    assert _count(db, RateLimit) == 0
+    assert _count(db, HandoffTicket) == 0
+    assert [row.id for row in db.exec(sa.select(AuthSession)).scalars()] == [live.id]
+    # The audit log is kept for its retention.
+    assert _count(db, AuditEvent) >= 30
+
+    travel(400 * 24 * 3600)
+    assert cleanup.run(db, audit_retention_days=400).audit_events >= 30
+    db.commit()
+    assert _count(db, AuditEvent) == 0
