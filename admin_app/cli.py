@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from admin_app import migrate
-from admin_app.db import session_scope
+from admin_app.db import dispose_all, session_scope
 from admin_app.errors import DomainError, NotFound
 from admin_app.services import users
 from admin_app.services.bootstrap import ensure_superadmin
@@ -109,6 +109,8 @@ def run_server(args: argparse.Namespace) -> str:
     migrate.upgrade()
     with session_scope() as session:
         ensure_superadmin(session, settings=settings)
+    # Granian forks its workers from this process: it keeps no connection.
+    dispose_all()
     print(summary(settings, host=args.host, port=port), flush=True)
     serve(host=args.host, port=port)
     return "Server stopped."

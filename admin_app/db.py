@@ -1,7 +1,14 @@
-"""One engine per process for pages, API and CLI, and the session scope."""
+"""One engine per process for pages, API and CLI, and the session scope.
+
+Per process, never shared across a fork: granian forks its workers after the
+start-up work has opened pooled connections, and two processes talking over
+one PostgreSQL socket read each other's results. A forked child drops the
+engines it inherited (without closing the parent's sockets) and makes its own.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -28,20 +35,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, tuned for its dialect."""
+def make_engine(url: str, **pool: Any) -> Engine:
+    """An engine for `url`, tuned for its dialect.
+
+    `hide_parameters`: an error logged with its statement never carries the
+    values (emails, code HMACs, sign-in payloads) into the logs.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            hide_parameters=True,
+            **pool,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     # pool_pre_ping survives a database restart: a dead pooled connection is
     # replaced instead of failing the next request.
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        **({"pool_size": 10, "max_overflow": 20} | pool),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +73,46 @@ def get_engine() -> Engine:
 @lru_cache(maxsize=1)
 def _async_engine() -> AsyncEngine:
     url = make_url(get_settings().database_url).set(drivername="postgresql+psycopg")
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, pool_pre_ping=True, hide_parameters=True, pool_size=10, max_overflow=10
+    )
+
+
+@lru_cache(maxsize=1)
+def _loop_engine() -> Engine:
+    """SQLite reads made inline on the event loop, from a pool of their own.
+
+    The event loop must never wait for a pooled connection: threads stuck on
+    slow work can hold every connection of the main pool. These reads are
+    synchronous and never interleave on the loop, so one connection serves
+    them; the unbounded overflow means a rare second caller (another loop)
+    gets a new connection rather than a wait.
+    """
+    return make_engine(get_settings().database_url, pool_size=1, max_overflow=-1)
+
+
+_CACHED = (get_engine, _async_engine, _loop_engine)
+
+
+def dispose_all() -> None:
+    """Close every engine's connections (before serving: the parent keeps no sockets)."""
+    for cached in _CACHED:
+        if cached.cache_info().currsize:
+            engine = cached()
+            (engine.sync_engine if isinstance(engine, AsyncEngine) else engine).dispose()
+        cached.cache_clear()
+
+
+def _after_fork_in_child() -> None:
+    # close=False: the sockets belong to the parent, which may still use them.
+    for cached in _CACHED:
+        if cached.cache_info().currsize:
+            engine = cached()
+            (engine.sync_engine if isinstance(engine, AsyncEngine) else engine).dispose(close=False)
+        cached.cache_clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 async def fetch_all(statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
@@ -69,7 +129,7 @@ async def fetch_all(statement: Executable, params: dict[str, Any]) -> list[Row[A
         async with _async_engine().connect() as connection:
             result = await connection.execute(statement, params)
             return list(result.all())
-    with engine.connect() as connection:
+    with _loop_engine().connect() as connection:
         return list(connection.execute(statement, params).all())
 
 

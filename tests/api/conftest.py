@@ -54,6 +54,9 @@ _CLEARED = (
 def _forget_engines() -> None:
     """Drop the cached engines, the async one too (PostgreSQL reads on async routes)."""
     get_engine.cache_clear()
+    if app_db._loop_engine.cache_info().currsize:
+        app_db._loop_engine().dispose()
+    app_db._loop_engine.cache_clear()
     cached_async = getattr(app_db, "_async_engine", None)
     if cached_async is None:
         return

@@ -93,6 +93,7 @@ def _forget_caches() -> None:
     """Drop the process-wide settings, engines and Authlib clients of the last configuration."""
     get_settings.cache_clear()
     get_engine.cache_clear()
+    app_db._loop_engine.cache_clear()
     cached_async = app_db._async_engine
     if cached_async.cache_info().currsize:
         # Opened on TestClient event loops that are gone; a failed close means closed.
