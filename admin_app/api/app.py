@@ -10,7 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from admin_app import __version__
 from admin_app.api import errors
 from admin_app.api.dev_mailbox_gate import DevMailboxGate
-from admin_app.api.routes import audit, auth, browser_session, info, keys, oauth, users
+from admin_app.api.routes import audit, auth, browser_session, health, info, keys, oauth, users
 from admin_app.api.security_headers import SecurityHeaders
 from admin_app.settings import get_settings
 from admin_app.ui import routes
@@ -44,6 +44,7 @@ def build_api() -> FastAPI:
     )
     api.include_router(browser_session.router)
     api.include_router(info.router)
+    api.include_router(health.router)
     api.include_router(auth.router)
     api.include_router(keys.router)
     api.include_router(users.router)

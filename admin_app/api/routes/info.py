@@ -19,7 +19,7 @@ class Info(BaseModel):
 
 
 @router.get("/info")
-def info() -> Info:
+async def info() -> Info:
     """How this deployment signs users in."""
     settings = get_settings()
     return Info(
