@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from admin_app import __version__
-from admin_app.api import errors
+from admin_app.api import errors, fallback
 from admin_app.api.dev_mailbox_gate import DevMailboxGate
 from admin_app.api.routes import audit, auth, browser_session, health, info, keys, oauth, users
 from admin_app.api.security_headers import SecurityHeaders
@@ -50,4 +50,5 @@ def build_api() -> FastAPI:
     api.include_router(users.router)
     api.include_router(audit.router)
     api.include_router(oauth.router)
+    fallback.install(api)
     return api
