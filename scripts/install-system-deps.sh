@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian: Chromium (browser tests), PostgreSQL
-# and Redis (the scale-out path). As root it installs them; otherwise it says how.
+# Installs what the tests need from Debian: Chromium (browser tests), PostgreSQL,
+# Redis and nginx (the production topology: two app processes behind a proxy). As root it installs them; otherwise it says how.
 set -euo pipefail
 
 missing=()
@@ -9,6 +9,7 @@ for extra in "$@"; do command -v "$extra" > /dev/null || missing+=("$extra"); do
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
 command -v redis-server > /dev/null || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from admin_app.api.deps import principal
+from admin_app.api.params import IdFilter, PageNumber
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
 from admin_app.services import audit_log
@@ -39,9 +40,9 @@ class EventPage(BaseModel):
 
 @router.get("")
 def list_events(
-    user_id: int | None = None,
+    user_id: IdFilter = None,
     kind: str | None = Query(None, max_length=64),
-    page: int = Query(1, ge=1),
+    page: PageNumber = 1,
     page_size: int = Query(50, ge=1, le=100),
     caller: Principal = Depends(principal),
 ) -> EventPage:
