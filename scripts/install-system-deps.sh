@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian: Chromium (browser tests), PostgreSQL,
-# Redis and nginx (the production topology: two app processes behind a proxy). As root it installs them; otherwise it says how.
+# Redis and nginx (the production topology: two app processes behind a proxy).
+# As root it installs them; otherwise it says how.
 set -euo pipefail
 
 missing=()
