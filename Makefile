@@ -44,6 +44,7 @@ bench: $(VENV)/.dev
 	-$(PY) benchmarks/signin.py
 	-$(PY) benchmarks/api.py
 	-$(PY) benchmarks/users.py
+	-$(PY) benchmarks/slow_mail.py
 
 clean:
 	rm -rf .web .web-test .states .admin_app
