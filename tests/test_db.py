@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,10 @@ def test_the_loop_reads_even_when_threads_hold_every_pooled_connection(configure
     engine = app_db.get_engine()
     held = [engine.connect() for _ in range(engine.pool.size() + engine.pool._max_overflow)]  # type: ignore[attr-defined]
     try:
-        rows = asyncio.run(asyncio.wait_for(app_db.fetch_all(sa.text("SELECT 1"), {}), timeout=5))
+        # A loop of its own, in a thread: Playwright's may be running in this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            read = app_db.fetch_all(sa.text("SELECT 1"), {})
+            rows = pool.submit(asyncio.run, asyncio.wait_for(read, timeout=5)).result()
         assert [tuple(row) for row in rows] == [(1,)]
     finally:
         for connection in held:
