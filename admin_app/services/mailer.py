@@ -81,3 +81,10 @@ def send_welcome(
 def send_reset_link(settings: Settings, *, to: str, url: str, sender: Sender | None = None) -> None:
     rendered = templates.reset_mail(app_name=settings.app_name, url=url)
     _send(settings, to, rendered, sender)
+
+
+def send_password_changed(settings: Settings, *, to: str, sender: Sender | None = None) -> None:
+    rendered = templates.password_changed_mail(
+        app_name=settings.app_name, login_url=f"{settings.app_url}/login"
+    )
+    _send(settings, to, rendered, sender)
