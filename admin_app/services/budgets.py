@@ -26,12 +26,13 @@ table = RateLimit.__table__  # type: ignore[attr-defined]
 HOUR = dt.timedelta(hours=1)
 
 
-def _insert(session: Session) -> Any:
+def upsert(session: Session) -> Any:
+    """An INSERT into `rate_limits` that can go ON CONFLICT DO UPDATE, on either database."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _stamp(value: dt.datetime) -> Any:
+def stamp(value: dt.datetime) -> Any:
     return sa.bindparam(None, value, type_=table.c.updated_at.type)
 
 
@@ -40,9 +41,9 @@ def try_take(session: Session, key: str, *, limit: int, window: dt.timedelta = H
     moment = now()
     nonce = new_id()
     c = table.c
-    stale = c.window_start <= _stamp(moment - window)
+    stale = c.window_start <= stamp(moment - window)
     admit = sa.or_(stale, c.failures < limit)
-    statement = _insert(session).values(
+    statement = upsert(session).values(
         key=key, failures=1, streak=0, window_start=moment, updated_at=moment, nonce=nonce
     )
     row = session.execute(
@@ -52,8 +53,8 @@ def try_take(session: Session, key: str, *, limit: int, window: dt.timedelta = H
                 "failures": sa.case(
                     (stale, 1), (c.failures < limit, c.failures + 1), else_=c.failures
                 ),
-                "window_start": sa.case((stale, _stamp(moment)), else_=c.window_start),
-                "updated_at": _stamp(moment),
+                "window_start": sa.case((stale, stamp(moment)), else_=c.window_start),
+                "updated_at": stamp(moment),
                 "nonce": sa.case((admit, nonce), else_=c.nonce),
             },
         ).returning(c.nonce, c.window_start)
@@ -92,8 +93,8 @@ def claim(session: Session, key: str, *, value: str, fresh_after: dt.datetime) -
     """
     moment = now()
     c = table.c
-    stale = sa.or_(c.nonce.is_(None), c.updated_at <= _stamp(fresh_after))
-    statement = _insert(session).values(
+    stale = sa.or_(c.nonce.is_(None), c.updated_at <= stamp(fresh_after))
+    statement = upsert(session).values(
         key=key, failures=0, streak=0, window_start=moment, updated_at=moment, nonce=value
     )
     held = session.execute(
@@ -101,7 +102,7 @@ def claim(session: Session, key: str, *, value: str, fresh_after: dt.datetime) -
             index_elements=[c.key],
             set_={
                 "nonce": sa.case((stale, value), else_=c.nonce),
-                "updated_at": sa.case((stale, _stamp(moment)), else_=c.updated_at),
+                "updated_at": sa.case((stale, stamp(moment)), else_=c.updated_at),
             },
         ).returning(c.nonce)
     ).scalar_one()
@@ -114,6 +115,6 @@ def replace(session: Session, key: str, *, old: str, new: str | None) -> bool:
     done = session.execute(
         sa.update(table)
         .where(c.key == key, c.nonce == old)
-        .values(nonce=new, updated_at=_stamp(now()))
+        .values(nonce=new, updated_at=stamp(now()))
     )
     return getattr(done, "rowcount", 0) == 1

@@ -25,7 +25,6 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from admin_app.clock import now
@@ -34,6 +33,7 @@ from admin_app.models import RateLimit
 from admin_app.security.client_ip import limit_group
 from admin_app.security.keys import derive
 from admin_app.security.randomness import new_id
+from admin_app.services.budgets import stamp, upsert
 from admin_app.settings import Settings
 
 FREE_FAILURES = 5
@@ -81,24 +81,15 @@ def lock_seconds(failures: int) -> int:
     return min(FIRST_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS)
 
 
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-def _stamp(value: dt.datetime) -> Any:
-    return sa.bindparam(None, value, type_=table.c.updated_at.type)
-
-
 def _lock_until(moment: dt.datetime, failures: Any) -> Any:
     """lock_seconds() as SQL, so the upsert sets the wait from the count it made."""
     whens = []
     n = FREE_FAILURES
     while (seconds := lock_seconds(n)) < MAX_LOCK_SECONDS:
-        whens.append((failures == n, _stamp(moment + dt.timedelta(seconds=seconds))))
+        whens.append((failures == n, stamp(moment + dt.timedelta(seconds=seconds))))
         n += 1
     whens.insert(0, (failures < FREE_FAILURES, sa.null()))
-    return sa.case(*whens, else_=_stamp(moment + dt.timedelta(seconds=MAX_LOCK_SECONDS)))
+    return sa.case(*whens, else_=stamp(moment + dt.timedelta(seconds=MAX_LOCK_SECONDS)))
 
 
 def _take_subject(
@@ -111,12 +102,12 @@ def _take_subject(
         sa.false()
         if force
         else sa.or_(
-            sa.and_(c.blocked_until.is_not(None), c.blocked_until > _stamp(moment)),
+            sa.and_(c.blocked_until.is_not(None), c.blocked_until > stamp(moment)),
             sa.and_(sa.true() if hard else sa.false(), c.streak >= LOCK_CEILING),
         )
     )
-    counted = sa.case((c.updated_at < _stamp(moment - QUIET_RESET), 1), else_=c.failures + 1)
-    statement = _insert(session).values(
+    counted = sa.case((c.updated_at < stamp(moment - QUIET_RESET), 1), else_=c.failures + 1)
+    statement = upsert(session).values(
         key=key, failures=1, streak=1, window_start=moment, updated_at=moment, nonce=nonce
     )
     row = session.execute(
@@ -128,7 +119,7 @@ def _take_subject(
                 "blocked_until": sa.case(
                     (refuse, c.blocked_until), else_=_lock_until(moment, counted)
                 ),
-                "updated_at": sa.case((refuse, c.updated_at), else_=_stamp(moment)),
+                "updated_at": sa.case((refuse, c.updated_at), else_=stamp(moment)),
                 "nonce": sa.case((refuse, c.nonce), else_=nonce),
             },
         ).returning(c.nonce, c.streak, c.blocked_until)
@@ -144,11 +135,11 @@ def _take_address(
     refuse = (
         sa.false()
         if force
-        else sa.and_(c.blocked_until.is_not(None), c.blocked_until > _stamp(moment))
+        else sa.and_(c.blocked_until.is_not(None), c.blocked_until > stamp(moment))
     )
-    stale = c.window_start < _stamp(moment - ADDRESS_WINDOW)
+    stale = c.window_start < stamp(moment - ADDRESS_WINDOW)
     counted = sa.case((stale, 1), else_=c.failures + 1)
-    statement = _insert(session).values(
+    statement = upsert(session).values(
         key=key, failures=1, streak=0, window_start=moment, updated_at=moment, nonce=nonce
     )
     row = session.execute(
@@ -157,17 +148,17 @@ def _take_address(
             set_={
                 "failures": sa.case((refuse, c.failures), else_=counted),
                 "window_start": sa.case(
-                    (refuse, c.window_start), (stale, _stamp(moment)), else_=c.window_start
+                    (refuse, c.window_start), (stale, stamp(moment)), else_=c.window_start
                 ),
                 "blocked_until": sa.case(
                     (refuse, c.blocked_until),
                     (
                         counted >= ADDRESS_FAILURES_PER_WINDOW,
-                        _stamp(moment + ADDRESS_WINDOW),
+                        stamp(moment + ADDRESS_WINDOW),
                     ),
                     else_=c.blocked_until,
                 ),
-                "updated_at": _stamp(moment),
+                "updated_at": stamp(moment),
                 "nonce": sa.case((refuse, c.nonce), else_=nonce),
             },
         ).returning(c.nonce, c.blocked_until)
