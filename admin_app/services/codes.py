@@ -70,17 +70,22 @@ def _recipient(settings: Settings, email: str) -> str:
     return keyed(settings, email.casefold())
 
 
-def cap_keys(settings: Settings, *, email: str, ip: str) -> list[tuple[str, int]]:
+def cap_keys(settings: Settings, *, email: str, ip: str, purpose: str) -> list[tuple[str, int]]:
     recipient = _recipient(settings, email)
+    # Sign-up codes have budgets of their own: anyone can sign up with any
+    # address, and that must not spend the owner's sign-in budget.
+    family = "signup" if purpose == "signup" else "code"
     return [
-        (f"code:{recipient}:{limit_group(ip)}", MAX_CODES_PER_HOUR),
-        (f"code:{recipient}", MAX_CODES_PER_HOUR_ALL),
+        (f"{family}:{recipient}:{limit_group(ip)}", MAX_CODES_PER_HOUR),
+        (f"{family}:{recipient}", MAX_CODES_PER_HOUR_ALL),
     ]
 
 
-def _take_caps(session: Session, settings: Settings, *, email: str, ip: str) -> list[str]:
+def _take_caps(
+    session: Session, settings: Settings, *, email: str, ip: str, purpose: str
+) -> list[str]:
     taken: list[str] = []
-    for key, limit in cap_keys(settings, email=email, ip=ip):
+    for key, limit in cap_keys(settings, email=email, ip=ip, purpose=purpose):
         wait = budgets.try_take(session, key, limit=limit)
         if wait is not None:
             for earlier in taken:
@@ -159,7 +164,7 @@ def issue(
         # An explicit resend mints; later sign-ins share the newest code.
         budgets.claim(session, claim_key, value=code_id, fresh_after=moment + dt.timedelta(days=1))
     try:
-        _take_caps(session, settings, email=email, ip=ip)
+        _take_caps(session, settings, email=email, ip=ip, purpose=purpose)
     except RateLimited:
         budgets.replace(session, claim_key, old=code_id, new=None)
         session.commit()
@@ -188,7 +193,7 @@ def abandon(session: Session, *, settings: Settings, issued: Issued, ip: str) ->
     session.execute(sa.delete(table).where(table.c.id == row.id))
     claim_key = f"live:{_recipient(settings, _subject(row.user_id, row.email))}:{row.purpose}"
     budgets.replace(session, claim_key, old=row.id, new=None)
-    for key, _limit in cap_keys(settings, email=row.email, ip=ip):
+    for key, _limit in cap_keys(settings, email=row.email, ip=ip, purpose=row.purpose):
         budgets.give_back(session, key)
     session.commit()
 

@@ -83,13 +83,15 @@ def begin(
         ip=ctx.ip,
     )
     assert issued.code is not None  # sign-up codes are never shared
+    # Described before the mail goes, as the taken-email branch does: the same numbers.
+    sent = code_sent(issued.row, sent_to=mask_email(data.email))
     try:
         mailer.send_code(settings, to=data.email, purpose="signup", code=issued.code, sender=sender)
     except MailNotSent:
         codes.abandon(session, settings=settings, issued=issued, ip=ctx.ip)
         raise
     audit.record(session, kind="code.sent", ctx=ctx, purpose="signup", email=data.email)
-    return code_sent(issued.row, sent_to=mask_email(data.email))
+    return sent
 
 
 def _existing_email(

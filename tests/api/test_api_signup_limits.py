@@ -119,3 +119,25 @@ def test_decoy_waits_do_not_hold_the_thread_pool(
     print(f"\na real sign-in beside 40 waiting decoys took {took:.2f} s")
     assert real.status_code == 200
     assert took < 1.0
+
+
+def test_sign_ups_with_someones_email_do_not_spend_their_sign_in_codes(
+    api_client: ApiClient, make_user: MakeUser, smtp_server: SmtpServer
+) -> None:
+    client = behind_proxy(api_client(mode="otp", TRUSTED_PROXIES=PROXY))
+    make_user(username="ada", email="ada@example.com")
+    for n in range(25):
+        client.post(
+            "/auth/signup",
+            json=_body(n, email="ada@example.com"),
+            headers=from_ip(f"198.51.100.{n + 1}"),
+        )
+    owner = client.post(
+        "/auth/login", json={"email": "ada@example.com"}, headers=from_ip("203.0.113.50")
+    )
+    assert owner.status_code == 200, owner.text
+    code = smtp_server.inbox.code_for("ada@example.com", count=2)  # the sign-up notice, then this
+    done = client.post(
+        "/auth/verify-otp", json={"otp_session_id": owner.json()["otp_session_id"], "code": code}
+    )
+    assert done.status_code == 200, done.text
