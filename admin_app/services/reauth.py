@@ -44,6 +44,8 @@ def check_current_password(
         session.commit()
         raise InvalidCredentials(message, field=field)
     throttle.give_back(session, taken)
+    # Committed now: the new password's hash must not run inside a write transaction.
+    session.commit()
 
 
 def recently_signed_in(session: Session, *, user: User, session_id: str | None) -> bool:

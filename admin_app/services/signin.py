@@ -124,6 +124,8 @@ def check_password(
         session.commit()
         raise InvalidCredentials()
     throttle.give_back(session, taken)
+    # Committed now: a rehash below must not run inside a write transaction.
+    session.commit()
     if not user.is_active:
         audit.record(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="disabled")
         session.commit()
