@@ -101,3 +101,18 @@ class SignupDisabled(DomainError):
     code = "signup_disabled"
     status = 403
     message = "Sign-up is turned off here. Ask an administrator for an account."
+
+
+class ProofNeeded(DomainError):
+    code = "reauth_required"
+    status = 403
+    message = (
+        "Prove it is you first: sign in again (within the last 10 minutes) "
+        "or enter a code sent to your email."
+    )
+
+
+class PasswordsOff(DomainError):
+    code = "passwords_off"
+    status = 409
+    message = "This site signs in with email codes only: there is no password to change."

@@ -28,3 +28,7 @@ class OneTimeCode(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=now)
     expires_at: dt.datetime
     consumed_at: dt.datetime | None = Field(default=None)
+    # A sign-in started while a code for the same user was live shares that
+    # code (the row it names) instead of mailing another: strangers who type
+    # someone's address neither flood the mailbox nor spend its code budget.
+    code_of: str | None = Field(default=None, max_length=64)

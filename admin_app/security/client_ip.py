@@ -39,3 +39,20 @@ def is_local_request(peer: str, header_names: Iterable[str]) -> bool:
         return False
     relayed = {"x-forwarded-for", "forwarded", "x-real-ip"}
     return loopback and not any(name.lower() in relayed for name in header_names)
+
+
+def limit_group(address: str) -> str:
+    """The unit a per-address limit counts: an IPv4 address, or an IPv6 /64.
+
+    One IPv6 subscriber usually holds a whole /64 and can pick any address in
+    it, so counting addresses one by one would give them 2**64 budgets.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address.strip()[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return str(ip)

@@ -13,10 +13,11 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**DIGITS):0{DIGITS}d}"
 
 
-def code_hmac(secret: str, *, code_id: str, purpose: str, subject: str, code: str) -> str:
+def code_hmac(secret: str | bytes, *, code_id: str, purpose: str, subject: str, code: str) -> str:
     """Binds the code to its sign-in attempt (`code_id`), purpose and user or address."""
     message = f"{code_id}|{purpose}|{subject}|{code}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def matches(expected_hmac: str, candidate_hmac: str) -> bool:

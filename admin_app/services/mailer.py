@@ -27,11 +27,10 @@ class SendTimer:
         with self._lock:
             self._average = seconds if self._average == 0 else 0.8 * self._average + 0.2 * seconds
 
-    def imitate(self) -> None:
+    def delay(self) -> float:
+        """Seconds a stand-in should wait: awaited by the faces, never slept in a thread."""
         with self._lock:
-            average = self._average
-        if average > 0:
-            time.sleep(min(average, 5.0))
+            return min(self._average, 5.0)
 
 
 send_timer = SendTimer()
@@ -81,4 +80,11 @@ def send_welcome(
 
 def send_reset_link(settings: Settings, *, to: str, url: str, sender: Sender | None = None) -> None:
     rendered = templates.reset_mail(app_name=settings.app_name, url=url)
+    _send(settings, to, rendered, sender)
+
+
+def send_password_changed(settings: Settings, *, to: str, sender: Sender | None = None) -> None:
+    rendered = templates.password_changed_mail(
+        app_name=settings.app_name, login_url=f"{settings.app_url}/login"
+    )
     _send(settings, to, rendered, sender)

@@ -11,9 +11,8 @@ from sqlmodel import Session
 from admin_app.errors import DomainError, InvalidCredentials
 from admin_app.mail.senders import Sender
 from admin_app.models import User
-from admin_app.services import audit, codes
+from admin_app.services import audit, codes, reauth
 from admin_app.services.context import RequestContext
-from admin_app.services.hashing import passwords
 from admin_app.services.signin import CodeSent, send_code
 from admin_app.settings import Settings
 
@@ -45,10 +44,19 @@ def disable_with_password(
 ) -> None:
     """Turning MFA off needs proof: the password ..."""
     _switchable(settings)
-    if not passwords(settings).verify(user.password_hash, password):
-        audit.record(session, kind="mfa.disable_failed", ctx=ctx, user_id=user.id)
-        session.commit()
+    if user.password_hash is None:
         raise InvalidCredentials("That password is not right.", field="password")
+    # Counted against the account's sign-in budget, before argon2 runs.
+    reauth.check_current_password(
+        session,
+        settings=settings,
+        user=user,
+        password=password,
+        ctx=ctx,
+        failed_kind="mfa.disable_failed",
+        message="That password is not right.",
+        field="password",
+    )
     _disable(session, user=user, ctx=ctx)
 
 

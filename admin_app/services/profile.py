@@ -8,11 +8,12 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from admin_app.clock import now
-from admin_app.errors import InvalidCredentials
+from admin_app.errors import MailNotSent, PasswordsOff
+from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, User
-from admin_app.services import audit, sessions, users
+from admin_app.services import audit, mailer, reauth, sessions, users
 from admin_app.services.context import RequestContext
-from admin_app.services.hashing import passwords
+from admin_app.services.signin import CodeSent, send_code
 from admin_app.settings import Settings
 
 
@@ -33,6 +34,9 @@ def rename(session: Session, *, user: User, full_name: str, ctx: RequestContext)
     audit.record(session, kind="profile.updated", ctx=ctx, user_id=user.id)
 
 
+ACTION_SET = "password.set"
+
+
 def change_password(
     session: Session,
     *,
@@ -42,14 +46,40 @@ def change_password(
     new: str,
     ctx: RequestContext,
     current_session_id: str | None,
+    otp_session_id: str | None = None,
+    code: str | None = None,
+    sender: Sender | None = None,
 ) -> None:
-    """Needs the current password (when the user has one); other sessions end."""
-    if user.password_hash is not None and not passwords(settings).verify(
-        user.password_hash, current
-    ):
-        audit.record(session, kind="password.change_failed", ctx=ctx, user_id=user.id)
-        session.commit()
-        raise InvalidCredentials("Your current password is not right.", field="current_password")
+    """Change (or first set) the password; other sessions end and the owner is told by mail.
+
+    Needs the current password, checked against the account's sign-in
+    budget. A user with none yet (OAuth, admin-made) proves it is them by a
+    sign-in within 10 minutes or a fresh code (`send_password_code`). In
+    `otp` mode there are no passwords to change.
+    """
+    if not settings.uses_passwords:
+        raise PasswordsOff()
+    if user.password_hash is not None:
+        reauth.check_current_password(
+            session,
+            settings=settings,
+            user=user,
+            password=current,
+            ctx=ctx,
+            failed_kind="password.change_failed",
+            message="Your current password is not right.",
+            field="current_password",
+        )
+    else:
+        reauth.prove(
+            session,
+            settings=settings,
+            user=user,
+            action=ACTION_SET,
+            session_id=current_session_id,
+            otp_session_id=otp_session_id,
+            code=code,
+        )
     users.set_password(
         session,
         settings=settings,
@@ -57,6 +87,36 @@ def change_password(
         password=new,
         ctx=ctx,
         keep_session_id=current_session_id,
+    )
+    # The change is kept before the mail goes, never inside its transaction.
+    session.commit()
+    if settings.mail_modes or not settings.mail_is_console:
+        try:
+            mailer.send_password_changed(settings, to=user.email, sender=sender)
+        except MailNotSent:
+            # A notice that cannot go must not undo a change that is made.
+            audit.record(session, kind="mail.failed", ctx=ctx, user_id=user.id, what="password")
+
+
+def send_password_code(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> CodeSent:
+    """A code that lets a user without a password set one."""
+    if not settings.uses_passwords:
+        raise PasswordsOff()
+    return send_code(
+        session,
+        settings=settings,
+        user=user,
+        purpose="confirm",
+        ctx=ctx,
+        payload={"identifier": user.email, "action": ACTION_SET},
+        sender=sender,
     )
 
 

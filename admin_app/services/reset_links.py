@@ -18,7 +18,7 @@ from admin_app.errors import DomainError
 from admin_app.mail.senders import Sender
 from admin_app.models import ResetLink, User
 from admin_app.security.randomness import digest, new_token
-from admin_app.services import audit, mailer, users
+from admin_app.services import audit, budgets, lockout, mailer, users
 from admin_app.services.context import RequestContext
 from admin_app.settings import Settings
 
@@ -84,36 +84,33 @@ def request_by_email(
     email: str,
     ctx: RequestContext,
     sender: Sender | None = None,
-) -> None:
+) -> float:
     """ "Forgot password": mail a link when the address has an active account.
 
-    Answers the same either way, in about the same time. Only where mail is
-    the sign-in channel anyway (otp, password+otp).
+    Answers the same either way, in about the same time: where no mail goes
+    (an unknown address, or an account past its 3 links an hour) the answer
+    carries the seconds a mail would have taken, for the face to await on its
+    event loop. Only where mail is the sign-in channel anyway (otp,
+    password+otp).
     """
     if settings.auth_mode == "password":
         raise ForgotUnavailable()
     try:
         address = users.normalise_email(email)
     except DomainError:
-        return
+        return mailer.send_timer.delay()
     user = users.find_by_identifier(session, address)
     if user is None or not user.is_active or user.id is None:
-        mailer.send_timer.imitate()
-        return
-    recent = session.execute(
-        sa.select(sa.func.count())
-        .select_from(ResetLink)
-        .where(
-            col(ResetLink.user_id) == user.id,
-            col(ResetLink.created_by).is_(None),
-            col(ResetLink.created_at) > now() - dt.timedelta(hours=1),
-        )
-    ).scalar()
-    if (recent or 0) >= MAX_MAILED_PER_HOUR:
+        return mailer.send_timer.delay()
+    # Taken atomically (and committed) before the mail: parallel asks get 3 links.
+    if budgets.try_take(session, f"reset:{user.id}", limit=MAX_MAILED_PER_HOUR) is not None:
         audit.record(session, kind="reset_link.throttled", ctx=ctx, user_id=user.id)
-        return
+        session.commit()
+        return mailer.send_timer.delay()
+    session.commit()
     link = issue(session, settings=settings, user=user, ctx=ctx, actor_id=None)
     mailer.send_reset_link(settings, to=user.email, url=link.url, sender=sender)
+    return 0.0
 
 
 def check(session: Session, *, token: str) -> User:
@@ -139,4 +136,7 @@ def use(
     users.set_password(
         session, settings=settings, user=user, password=password, ctx=ctx, kind="password.reset"
     )
+    # The link came by mail: the owner is proved, so a hard lock ends too.
+    assert user.id is not None
+    lockout.clear(session, user_id=user.id)
     return user

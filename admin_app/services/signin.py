@@ -15,7 +15,13 @@ import math
 from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import AccountDisabled, InvalidCredentials, RateLimited
+from admin_app.errors import (
+    AccountDisabled,
+    DomainError,
+    InvalidCredentials,
+    MailNotSent,
+    RateLimited,
+)
 from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, OneTimeCode, User
 from admin_app.security.codes import mask_email
@@ -38,6 +44,9 @@ class CodeSent:
     sent_to: str
     resend_in: int
     purpose: str
+    # Seconds the face should wait (on its event loop) before answering: an
+    # unknown address's stand-in for the time a real mail takes.
+    delay: float = 0.0
 
 
 def code_sent(row: OneTimeCode, *, sent_to: str | None = None) -> CodeSent:
@@ -54,21 +63,55 @@ def code_sent(row: OneTimeCode, *, sent_to: str | None = None) -> CodeSent:
     )
 
 
+def _take(
+    session: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    user_id: int | None,
+    ctx: RequestContext,
+    hard: bool = True,
+) -> throttle.Taken:
+    try:
+        return throttle.take(
+            session,
+            settings=settings,
+            identifier=identifier,
+            user_id=user_id,
+            ip=ctx.ip,
+            hard=hard,
+        )
+    except RateLimited:
+        audit.record(
+            session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
+        )
+        session.commit()
+        raise
+
+
 def check_password(
     session: Session, *, settings: Settings, identifier: str, password: str, ctx: RequestContext
 ) -> User:
     """The user whose email or username is `identifier` and whose password matches.
 
     Raises InvalidCredentials (the same for unknown users and wrong passwords)
-    or AccountDisabled (only once the password has been proved).
+    or AccountDisabled (only once the password has been proved). The attempt
+    is taken from the budgets, and committed, before argon2 runs.
     """
     hasher = passwords(settings)
     identifier = identifier.strip()[:MAX_IDENTIFIER]
     user = find_by_identifier(session, identifier)
+    taken = _take(
+        session,
+        settings=settings,
+        identifier=identifier,
+        user_id=user.id if user else None,
+        ctx=ctx,
+    )
     # An unknown user still pays one argon2 verify, against a dummy hash.
     ok = hasher.verify(user.password_hash if user else None, password[:4096])
     if user is None or not ok:
-        throttle.record_failure(session, settings=settings, identifier=identifier, ip=ctx.ip)
+        # The attempt is counted already; only the audit row is left to write.
         audit.record(
             session,
             kind="signin.failed",
@@ -80,6 +123,9 @@ def check_password(
         # The failure must be on record even though the caller's scope rolls back.
         session.commit()
         raise InvalidCredentials()
+    throttle.give_back(session, taken)
+    # Committed now: a rehash below must not run inside a write transaction.
+    session.commit()
     if not user.is_active:
         audit.record(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="disabled")
         session.commit()
@@ -101,7 +147,11 @@ def send_code(
     payload: dict[str, object],
     sender: Sender | None = None,
 ) -> CodeSent:
-    """Issue a code for `user` and mail it; on a mail failure nothing is kept."""
+    """Issue a code for `user` and mail it; on a mail failure nothing is kept.
+
+    A sign-in started while the user's code is live shares that code: no
+    second mail (codes.py).
+    """
     issued = codes.issue(
         session,
         settings=settings,
@@ -109,16 +159,55 @@ def send_code(
         email=user.email,
         user_id=user.id,
         payload=payload,
+        ip=ctx.ip,
     )
-    mailer.send_code(settings, to=user.email, purpose=purpose, code=issued.code, sender=sender)
-    audit.record(session, kind="code.sent", ctx=ctx, user_id=user.id, purpose=purpose)
+    _mail(session, settings=settings, issued=issued, ctx=ctx, sender=sender)
     return code_sent(issued.row)
 
 
+def _mail(
+    session: Session,
+    *,
+    settings: Settings,
+    issued: codes.Issued,
+    ctx: RequestContext,
+    sender: Sender | None,
+) -> None:
+    row = issued.row
+    if issued.code is None:
+        audit.record(
+            session,
+            kind="code.sent",
+            ctx=ctx,
+            user_id=row.user_id,
+            purpose=row.purpose,
+            shared=True,
+        )
+        return
+    try:
+        mailer.send_code(
+            settings, to=row.email, purpose=row.purpose, code=issued.code, sender=sender
+        )
+    except MailNotSent:
+        codes.abandon(session, settings=settings, issued=issued, ip=ctx.ip)
+        raise
+    audit.record(session, kind="code.sent", ctx=ctx, user_id=row.user_id, purpose=row.purpose)
+
+
 def decoy_code(
-    session: Session, *, settings: Settings, purpose: str, address: str, payload: dict[str, object]
+    session: Session,
+    *,
+    settings: Settings,
+    purpose: str,
+    address: str,
+    payload: dict[str, object],
+    ip: str = "",
 ) -> CodeSent:
-    """What an unknown address gets: the same answer, no mail, about the same time."""
+    """What an unknown address gets: the same answer and budgets, no mail, about the same time.
+
+    The wait is not slept here: the answer carries it (`delay`) for the face
+    to await on its event loop, so decoys never hold a worker thread.
+    """
     issued = codes.issue(
         session,
         settings=settings,
@@ -126,9 +215,10 @@ def decoy_code(
         email=address,
         user_id=None,
         payload={**payload, "decoy": True},
+        ip=ip,
     )
-    mailer.send_timer.imitate()
-    return code_sent(issued.row, sent_to=shown_address(address))
+    delay = mailer.send_timer.delay() if issued.mailed else 0.0
+    return dataclasses.replace(code_sent(issued.row, sent_to=shown_address(address)), delay=delay)
 
 
 ACCOUNT_ADDRESS = "the email address of that account"
@@ -144,12 +234,21 @@ def shown_address(identifier: str) -> str:
 
 
 def _throttle_check(
-    session: Session, *, settings: Settings, identifier: str, ctx: RequestContext
+    session: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    user_id: int | None,
+    ctx: RequestContext,
 ) -> None:
     try:
-        throttle.check(session, settings=settings, identifier=identifier, ip=ctx.ip)
+        throttle.check(
+            session, settings=settings, identifier=identifier, ip=ctx.ip, user_id=user_id
+        )
     except RateLimited:
-        audit.record(session, kind="signin.throttled", ctx=ctx, identifier=identifier)
+        audit.record(
+            session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
+        )
         session.commit()
         raise
 
@@ -165,10 +264,16 @@ def begin(
 ) -> User | CodeSent:
     """First stage. A User means signed in; CodeSent means a code is on its way."""
     identifier = identifier.strip()[:MAX_IDENTIFIER]
-    _throttle_check(session, settings=settings, identifier=identifier, ctx=ctx)
     payload: dict[str, object] = {"identifier": identifier}
     if settings.auth_mode == "otp":
         user = find_by_identifier(session, identifier)
+        _throttle_check(
+            session,
+            settings=settings,
+            identifier=identifier,
+            user_id=user.id if user else None,
+            ctx=ctx,
+        )
         if user is None or not user.is_active:
             return decoy_code(
                 session,
@@ -176,6 +281,7 @@ def begin(
                 purpose="signin",
                 address=identifier.casefold(),
                 payload=payload,
+                ip=ctx.ip,
             )
         sent = send_code(
             session,
@@ -200,7 +306,7 @@ def begin(
             payload=payload,
             sender=sender,
         )
-    throttle.record_success(session, settings=settings, identifier=identifier)
+    throttle.record_success(session, settings=settings, identifier=identifier, user_id=user.id)
     return user
 
 
@@ -213,14 +319,13 @@ def resend(
     sender: Sender | None = None,
 ) -> CodeSent:
     """A fresh code for a waiting sign-in or sign-up (after the cooldown)."""
-    issued = codes.reissue(session, settings=settings, code_id=otp_session_id)
+    issued = codes.reissue(session, settings=settings, code_id=otp_session_id, ip=ctx.ip)
     row = issued.row
     payload = codes.payload_of(row)
     if payload.get("decoy"):
-        mailer.send_timer.imitate()
-        return code_sent(row, sent_to=shown_address(row.email))
-    mailer.send_code(settings, to=row.email, purpose=row.purpose, code=issued.code, sender=sender)
-    audit.record(session, kind="code.sent", ctx=ctx, user_id=row.user_id, purpose=row.purpose)
+        delay = mailer.send_timer.delay() if issued.mailed else 0.0
+        return dataclasses.replace(code_sent(row, sent_to=shown_address(row.email)), delay=delay)
+    _mail(session, settings=settings, issued=issued, ctx=ctx, sender=sender)
     if row.purpose == "signin":
         return code_sent(row, sent_to=shown_address(str(payload.get("identifier", row.email))))
     return code_sent(row)
@@ -229,7 +334,12 @@ def resend(
 def complete(
     session: Session, *, settings: Settings, otp_session_id: str, code: str, ctx: RequestContext
 ) -> User:
-    """Second stage: the mailed code. Returns the signed-in (or newly signed-up) user."""
+    """Second stage: the mailed code. Returns the signed-in (or newly signed-up) user.
+
+    The try is taken from the account's (or identifier's) and the address's
+    budgets before the code is compared. A right code reopens an account
+    locked by 100 failures: it proves the mailbox, which the lock cannot.
+    """
     from admin_app.services import signup  # signup completes through this same stage
 
     row = codes.pending(session, otp_session_id)
@@ -238,19 +348,26 @@ def complete(
         raise codes.UnknownCodeSession()
     payload = codes.payload_of(row)
     identifier = str(payload.get("identifier") or row.email)
-    _throttle_check(session, settings=settings, identifier=identifier, ctx=ctx)
+    user_id = row.user_id
+    taken = _take(
+        session, settings=settings, identifier=identifier, user_id=user_id, ctx=ctx, hard=False
+    )
     try:
         row = codes.verify(session, settings=settings, code_id=otp_session_id, code=code)
     except (codes.WrongCode, codes.CodeUsedUp) as exc:
-        throttle.record_failure(session, settings=settings, identifier=identifier, ip=ctx.ip)
         audit.record(
             session,
             kind="signin.failed",
             ctx=ctx,
-            user_id=row.user_id,
+            user_id=user_id,
             identifier=identifier,
             reason=exc.code,
         )
+        session.commit()
+        raise
+    except DomainError:
+        # An ended or expired flow was no guess at the code.
+        throttle.give_back(session, taken)
         session.commit()
         raise
     if payload.get("decoy"):
@@ -263,7 +380,7 @@ def complete(
         if found is None or not found.is_active:
             raise InvalidCredentials()
         user = found
-    throttle.record_success(session, settings=settings, identifier=identifier)
+    throttle.succeeded(session, taken)
     return user
 
 

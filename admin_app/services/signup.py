@@ -7,19 +7,25 @@ the same answer on screen while its owner gets a mail: nothing is revealed.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session
 
-from admin_app.errors import SignupDisabled, UsernameTaken, WeakPassword
+from admin_app.errors import MailNotSent, SignupDisabled, UsernameTaken, WeakPassword
 from admin_app.mail.senders import Sender
 from admin_app.models import User
+from admin_app.security.client_ip import limit_group
 from admin_app.security.codes import mask_email
-from admin_app.services import audit, codes, mailer, users
+from admin_app.services import audit, budgets, codes, mailer, users
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
 from admin_app.services.signin import CodeSent, code_sent, decoy_code
+from admin_app.services.throttle import keyed
 from admin_app.settings import Settings
+
+SIGNUPS_PER_HOUR = 10  # per client address (IPv6 /64)
 
 
 def begin(
@@ -45,21 +51,27 @@ def begin(
             password=data.password,
         ),
     )
+    # Taken (and committed) before anything costly or telling: the hash, the
+    # mail, and the username check, which would otherwise be an oracle.
+    budgets.take(
+        session,
+        f"signup:{limit_group(ctx.ip)}",
+        limit=SIGNUPS_PER_HOUR,
+        message="Too many sign-ups from this network. Try again later.",
+    )
+    session.commit()
     if users.find_by_identifier(session, data.username) is not None:
         raise UsernameTaken(field="username")
+    # Both branches pay one hash, so the time does not tell them apart.
+    password_hash = passwords(settings).hash(data.password) if data.password else None
     if users.find_by_identifier(session, data.email) is not None:
-        mailer.send_signup_attempt(settings, to=data.email, sender=sender)
-        audit.record(session, kind="signup.existing_email", ctx=ctx, email=data.email)
-        sent = decoy_code(
-            session, settings=settings, purpose="signup", address=data.email, payload={}
-        )
-        return sent
+        return _existing_email(session, settings=settings, email=data.email, ctx=ctx, sender=sender)
     payload: dict[str, Any] = {
         "identifier": data.email,
         "username": data.username,
         "full_name": data.full_name,
         "email": data.email,
-        "password_hash": passwords(settings).hash(data.password) if data.password else None,
+        "password_hash": password_hash,
     }
     issued = codes.issue(
         session,
@@ -68,10 +80,47 @@ def begin(
         email=data.email,
         user_id=None,
         payload=payload,
+        ip=ctx.ip,
     )
-    mailer.send_code(settings, to=data.email, purpose="signup", code=issued.code, sender=sender)
+    assert issued.code is not None  # sign-up codes are never shared
+    # Described before the mail goes, as the taken-email branch does: the same numbers.
+    sent = code_sent(issued.row, sent_to=mask_email(data.email))
+    try:
+        mailer.send_code(settings, to=data.email, purpose="signup", code=issued.code, sender=sender)
+    except MailNotSent:
+        codes.abandon(session, settings=settings, issued=issued, ip=ctx.ip)
+        raise
     audit.record(session, kind="code.sent", ctx=ctx, purpose="signup", email=data.email)
-    return code_sent(issued.row, sent_to=mask_email(data.email))
+    return sent
+
+
+def _existing_email(
+    session: Session, *, settings: Settings, email: str, ctx: RequestContext, sender: Sender | None
+) -> CodeSent:
+    """The same answer as a new address; the owner hears of it, a few times a day at most.
+
+    The stand-in code row takes the same code budgets a real one would. The
+    owner's mail is capped (one per 15 minutes, 3 a day); when none goes, the
+    answer carries the time a mail would have taken, awaited by the face.
+    """
+    sent = decoy_code(
+        session, settings=settings, purpose="signup", address=email, payload={}, ip=ctx.ip
+    )
+    audit.record(session, kind="signup.existing_email", ctx=ctx, email=email)
+    owner = keyed(settings, email.casefold())
+    quiet = budgets.try_take(
+        session, f"signup-mail:{owner}", limit=1, window=dt.timedelta(minutes=15)
+    )
+    daily = (
+        budgets.try_take(session, f"signup-mail-day:{owner}", limit=3, window=dt.timedelta(days=1))
+        if quiet is None
+        else quiet
+    )
+    session.commit()
+    if quiet is not None or daily is not None:
+        return dataclasses.replace(sent, delay=mailer.send_timer.delay())
+    mailer.send_signup_attempt(settings, to=email, sender=sender)
+    return dataclasses.replace(sent, delay=0.0)
 
 
 def create_account(

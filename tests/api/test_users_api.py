@@ -33,6 +33,7 @@ USER_KEYS = {
     "is_admin",
     "mfa_enabled",
     "created_at",
+    "locked",
 }
 NEW_PASSWORD = "a completely fresh passphrase"
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, Response
+from fastapi.concurrency import run_in_threadpool
 
 from admin_app.api.deps import context, principal
 from admin_app.api.schemas import (
@@ -45,24 +48,38 @@ def _tokens(pair: api_tokens.TokenPair) -> TokensOut:
     )
 
 
-@router.post("/login")
-def login(body: LoginIn, ctx: RequestContext = Depends(context)) -> TokensOut | OtpRequiredOut:
-    """Sign in with an email or username (and a password in password modes).
-
-    Answers the token pair, or `otp_required` when a code was mailed: then
-    call `/auth/verify-otp`. Unknown users get the same answers as wrong
-    passwords.
-    """
+def _login(body: LoginIn, ctx: RequestContext) -> TokensOut | CodeSent:
     settings = get_settings()
     with session_scope() as db:
         outcome = signin.begin(
             db, settings=settings, identifier=body.identifier, password=body.password, ctx=ctx
         )
         if isinstance(outcome, CodeSent):
-            return _otp_required(outcome)
+            return outcome
         return _tokens(
             api_tokens.issue_pair(db, settings=settings, user=outcome, ctx=ctx, method="password")
         )
+
+
+async def _answered(sent: CodeSent) -> OtpRequiredOut:
+    # A decoy's stand-in wait is awaited here, on the event loop: forty of
+    # them must not hold the thread pool a real sign-in needs.
+    await asyncio.sleep(sent.delay)
+    return _otp_required(sent)
+
+
+@router.post("/login")
+async def login(
+    body: LoginIn, ctx: RequestContext = Depends(context)
+) -> TokensOut | OtpRequiredOut:
+    """Sign in with an email or username (and a password in password modes).
+
+    Answers the token pair, or `otp_required` when a code was mailed: then
+    call `/auth/verify-otp`. Unknown users get the same answers as wrong
+    passwords.
+    """
+    outcome = await run_in_threadpool(_login, body, ctx)
+    return await _answered(outcome) if isinstance(outcome, CodeSent) else outcome
 
 
 @router.post("/verify-otp")
@@ -78,13 +95,17 @@ def verify_otp(body: VerifyOtpIn, ctx: RequestContext = Depends(context)) -> Tok
         )
 
 
-@router.post("/resend-otp")
-def resend_otp(body: ResendOtpIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
-    """Mail a new code (60 s after the last one); the answer carries a new `otp_session_id`."""
+def _resend(body: ResendOtpIn, ctx: RequestContext) -> CodeSent:
     with session_scope() as db:
-        return _otp_required(
-            signin.resend(db, settings=get_settings(), otp_session_id=body.otp_session_id, ctx=ctx)
+        return signin.resend(
+            db, settings=get_settings(), otp_session_id=body.otp_session_id, ctx=ctx
         )
+
+
+@router.post("/resend-otp")
+async def resend_otp(body: ResendOtpIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
+    """Mail a new code (60 s after the last one); the answer carries a new `otp_session_id`."""
+    return await _answered(await run_in_threadpool(_resend, body, ctx))
 
 
 @router.post("/refresh")
@@ -106,11 +127,9 @@ def logout(body: RefreshIn) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/signup")
-def signup_start(body: SignupIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
-    """Start a sign-up: a code goes to the email; `/auth/verify-otp` creates the account."""
+def _signup(body: SignupIn, ctx: RequestContext) -> CodeSent:
     with session_scope() as db:
-        sent = signup.begin(
+        return signup.begin(
             db,
             settings=get_settings(),
             data=NewUser(
@@ -121,7 +140,12 @@ def signup_start(body: SignupIn, ctx: RequestContext = Depends(context)) -> OtpR
             ),
             ctx=ctx,
         )
-        return _otp_required(sent)
+
+
+@router.post("/signup")
+async def signup_start(body: SignupIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
+    """Start a sign-up: a code goes to the email; `/auth/verify-otp` creates the account."""
+    return await _answered(await run_in_threadpool(_signup, body, ctx))
 
 
 @router.get("/me")

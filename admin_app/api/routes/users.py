@@ -6,11 +6,12 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
 from admin_app.api.deps import context, principal
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
-from admin_app.services import admin_users, permissions, reset_links, users
+from admin_app.services import admin_users, lockout, permissions, reset_links, users
 from admin_app.services.context import RequestContext
 from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
@@ -27,6 +28,8 @@ class UserOut(BaseModel):
     is_admin: bool
     mfa_enabled: bool
     created_at: dt.datetime
+    # Password sign-in refused after 100 failures in a row, until unlocked.
+    locked: bool = False
 
 
 class UserPage(BaseModel):
@@ -63,8 +66,12 @@ class ResetLinkOut(BaseModel):
     expires_at: dt.datetime
 
 
-def _out(row: admin_users.UserRow) -> UserOut:
-    return UserOut(**vars(row))
+def _out(row: admin_users.UserRow, locked: set[int] | None = None) -> UserOut:
+    return UserOut(**vars(row), locked=row.id in (locked or set()))
+
+
+def _one(db: Session, row: admin_users.UserRow) -> UserOut:
+    return _out(row, lockout.locked_ids(db, [row.id]))
 
 
 @router.get("")
@@ -77,8 +84,9 @@ def list_users(
     """Search (username, email, name) and page through users. Needs `users:read`."""
     with session_scope() as db:
         found = admin_users.search(db, actor=caller, query=search, page=page, page_size=page_size)
+        locked = lockout.locked_ids(db, [r.id for r in found.items])
     return UserPage(
-        items=[_out(r) for r in found.items],
+        items=[_out(r, locked) for r in found.items],
         total=found.total,
         page=found.page,
         page_size=found.page_size,
@@ -115,14 +123,14 @@ def create_user(
                 changes=admin_users.UserChanges(is_active=False),
                 ctx=ctx,
             )
-        return _out(row)
+        return _one(db, row)
 
 
 @router.get("/{user_id}")
 def get_user(user_id: int, caller: Principal = Depends(principal)) -> UserOut:
     """One user. Needs `users:read`."""
     with session_scope() as db:
-        return _out(admin_users.get_row(db, actor=caller, user_id=user_id))
+        return _one(db, admin_users.get_row(db, actor=caller, user_id=user_id))
 
 
 @router.patch("/{user_id}")
@@ -158,7 +166,7 @@ def update_user(
                 actor_id=caller.user_id,
                 kind="password.reset",
             )
-        return _out(row)
+        return _one(db, row)
 
 
 @router.delete("/{user_id}", status_code=204, response_class=Response)
@@ -186,3 +194,13 @@ def create_reset_link(
             actor_id=caller.user_id,
         )
     return ResetLinkOut(url=link.url, expires_at=link.expires_at)
+
+
+@router.post("/{user_id}/unlock")
+def unlock_user(
+    user_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+) -> UserOut:
+    """Reopen password sign-in after 100 failures in a row (audited). Needs `users:write`."""
+    with session_scope() as db:
+        lockout.unlock(db, actor=caller, user_id=user_id, ctx=ctx)
+        return _one(db, admin_users.get_row(db, actor=caller, user_id=user_id))

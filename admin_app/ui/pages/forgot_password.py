@@ -32,12 +32,15 @@ class ForgotState(AuthState):
         yield
         email, ctx = str(form.get("email", "")), self._request_context()
 
-        def work() -> None:
+        def work() -> float:
             with session_scope() as db:
-                reset_links.request_by_email(db, settings=get_settings(), email=email, ctx=ctx)
+                return reset_links.request_by_email(
+                    db, settings=get_settings(), email=email, ctx=ctx
+                )
 
         try:
-            await asyncio.to_thread(work)
+            # Where no mail went, wait as long as one takes, on the event loop.
+            await asyncio.sleep(await asyncio.to_thread(work))
         except DomainError as exc:
             self.busy, self.error = False, exc.message
             return

@@ -100,6 +100,9 @@ class LoginState(AuthState):
             outcome = await asyncio.to_thread(
                 begin_sign_in, identifier, password, self._request_context()
             )
+            if isinstance(outcome, CodeSent) and outcome.delay:
+                # An unknown address's stand-in wait, on the event loop, not a thread.
+                await asyncio.sleep(outcome.delay)
         except DomainError as exc:
             self.busy, self.error = False, exc.message
             return

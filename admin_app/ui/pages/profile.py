@@ -57,6 +57,34 @@ def name_section() -> rx.Component:
     )
 
 
+def set_password_proof() -> rx.Component:
+    """No password yet: a sign-in within 10 minutes, or a mailed code, proves it is you."""
+    return rx.vstack(
+        rx.text(
+            "Setting a password needs proof that it is you: a sign-in in the last "
+            "10 minutes, or a code we email you.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            ProfileState.password_code_sent_to != "",
+            rx.vstack(
+                rx.text("Code sent to ", ProfileState.password_code_sent_to, size="2"),
+                field("Code", "password_code", autocomplete="one-time-code"),
+                width="100%",
+            ),
+            rx.button(
+                "Email me a code",
+                type="button",
+                on_click=ProfileState.send_password_code,
+                variant="soft",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def password_section() -> rx.Component:
     return section(
         "Password",
@@ -71,6 +99,7 @@ def password_section() -> rx.Component:
                         type="password",
                         autocomplete="current-password",
                     ),
+                    set_password_proof(),
                 ),
                 field("New password", "new_password", type="password", autocomplete="new-password"),
                 field(

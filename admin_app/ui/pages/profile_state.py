@@ -63,6 +63,8 @@ class ProfileState(AuthState):
     code_sent_to: str = ""
     busy: bool = False
     _confirm_id: str = ""
+    password_code_sent_to: str = ""
+    _password_code_id: str = ""
 
     async def _me(self) -> SessionUser | None:
         """Every action re-checks the session on the server first."""
@@ -131,13 +133,33 @@ class ProfileState(AuthState):
                 new=new,
                 ctx=self._ctx(),
                 current_session_id=me.session_id,
+                otp_session_id=self._password_code_id or None,
+                code=str(form.get("password_code", "")) or None,
             )
         except DomainError as exc:
             self.busy, self.password_error = False, exc.message
             return
         self.busy, self.password_error = False, ""
-        self.notice = "Password changed. Your other sessions were signed out."
+        self._password_code_id, self.password_code_sent_to = "", ""
+        self.notice = (
+            "Password changed. Your other sessions were signed out and your API keys were revoked."
+        )
         await self._refresh(me)
+
+    @rx.event
+    async def send_password_code(self):
+        if (me := await self._me()) is None:
+            return rx.redirect(routes.LOGIN)
+        try:
+            sent = await asyncio.to_thread(
+                _as_user, me, profile.send_password_code, settings=get_settings(), ctx=self._ctx()
+            )
+        except DomainError as exc:
+            self.password_error = exc.message
+            return None
+        self._password_code_id, self.password_code_sent_to = sent.otp_session_id, sent.sent_to
+        self.password_error = ""
+        return None
 
     @rx.event
     async def switch_mfa(self, on: bool):

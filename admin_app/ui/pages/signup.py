@@ -98,6 +98,8 @@ class SignupState(AuthState):
         )
         try:
             sent = await asyncio.to_thread(begin_sign_up, data, self._request_context())
+            # The stand-in wait of a decoy, on the event loop, not a thread.
+            await asyncio.sleep(sent.delay)
         except DomainError as exc:
             self.busy = False
             if exc.field:

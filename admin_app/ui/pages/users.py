@@ -58,6 +58,10 @@ def actions(row: rx.Var) -> rx.Component:
                     "Make Admin", on_click=UsersState.set_admin(row["id"], row["username"], True)
                 ),
             ),
+            rx.cond(
+                row["locked"] != "",
+                rx.menu.item("Unlock", on_click=UsersState.unlock(row["id"], row["username"])),
+            ),
             rx.menu.item(
                 "Generate reset link",
                 on_click=UsersState.make_reset_link(row["id"], row["username"]),
@@ -82,6 +86,7 @@ def user_row(row: rx.Var) -> rx.Component:
                     row["active"] != "", rx.fragment(), rx.badge("Disabled", color_scheme="red")
                 ),
                 rx.cond(row["mfa"] != "", rx.badge("MFA", color_scheme="green")),
+                rx.cond(row["locked"] != "", rx.badge("Locked", color_scheme="orange")),
                 spacing="1",
             )
         ),

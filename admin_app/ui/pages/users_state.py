@@ -11,7 +11,7 @@ import reflex as rx
 
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
-from admin_app.services import admin_users, reset_links, users
+from admin_app.services import admin_users, lockout, reset_links, users
 from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
 from admin_app.ui import routes
@@ -26,8 +26,15 @@ def _in_session(work: Callable[..., Any], **kwargs: Any) -> Any:
         return work(db, **kwargs)
 
 
-def _row(row: admin_users.UserRow) -> dict[str, str]:
+def _listing(db: Any, **kwargs: Any) -> tuple[Any, set[int]]:
+    """A page of users, and which of them are locked (one query for the page)."""
+    found = admin_users.search(db, **kwargs)
+    return found, lockout.locked_ids(db, [r.id for r in found.items])
+
+
+def _row(row: admin_users.UserRow, locked: set[int]) -> dict[str, str]:
     return {
+        "locked": "yes" if row.id in locked else "",
         "id": str(row.id),
         "username": row.username,
         "full_name": row.full_name,
@@ -75,8 +82,8 @@ class UsersState(AuthState):
 
     async def _fetch(self) -> None:
         try:
-            found = await self._act(
-                admin_users.search,
+            found, locked = await self._act(
+                _listing,
                 query=self.query,
                 admin=TRI[self.role],
                 active=TRI[self.active],
@@ -91,7 +98,7 @@ class UsersState(AuthState):
         except DomainError as exc:
             self.error, self.rows, self.total = exc.message, [], 0
             return
-        self.rows = [_row(r) for r in found.items]
+        self.rows = [_row(r, locked) for r in found.items]
         self.total = found.total
 
     @rx.event
@@ -155,6 +162,19 @@ class UsersState(AuthState):
     async def set_admin(self, user_id: str, username: str, admin: bool) -> None:
         word = "now an Admin" if admin else "no longer an Admin"
         await self._change(user_id, f"{username} is {word}.", is_admin=admin)
+
+    @rx.event
+    async def unlock(self, user_id: str, username: str) -> None:
+        self.error = self.notice = ""
+        try:
+            await self._act(lockout.unlock, user_id=int(user_id), ctx=self._request_context())
+        except PermissionError:
+            return
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        self.notice = f"{username} can sign in with a password again."
+        await self._fetch()
 
     @rx.event
     def open_edit(self, user_id: str, full_name: str) -> None:

@@ -152,6 +152,8 @@ class VerifyState(AuthState):
             sent = await asyncio.to_thread(
                 resend_code, self._otp_session_id, self._request_context()
             )
+            # A decoy's stand-in wait, on the event loop, not a thread.
+            await asyncio.sleep(sent.delay)
         except DomainError as exc:
             self.busy, self.error = False, exc.message
             return
