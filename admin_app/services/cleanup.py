@@ -28,6 +28,7 @@ from admin_app.models import (
 )
 from admin_app.services import throttle
 
+ACCOUNT_PREFIX = throttle.account_key(0).removesuffix("0")
 # Past every window that counts rows (codes an hour, tries a day).
 MARGIN = dt.timedelta(days=1)
 
@@ -70,13 +71,16 @@ def run(session: Session, *, audit_retention_days: int) -> Removed:
         sessions=_delete(session, sessions, ended),
         refresh_tokens=_delete(session, refresh, refresh.c.expires_at < old),
         reset_links=_delete(session, resets, resets.c.expires_at < old),
-        # Quiet past the throttle's own reset, and no wait running.
+        # Quiet past the throttle's own reset and every budget's window (a day
+        # at most), no wait running, and no account's failure streak: the
+        # 100-failure lock of an account is never forgotten by waiting.
         rate_limits=_delete(
             session,
             limits,
             sa.and_(
                 limits.c.updated_at < moment - throttle.QUIET_RESET - MARGIN,
                 sa.or_(limits.c.blocked_until.is_(None), limits.c.blocked_until < moment),
+                sa.or_(limits.c.streak == 0, ~limits.c.key.startswith(ACCOUNT_PREFIX)),
             ),
         ),
         audit_events=_delete(

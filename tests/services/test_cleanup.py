@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from admin_app.clock import now
 from admin_app.models import AuditEvent, AuthSession, HandoffTicket, OneTimeCode, RateLimit
 from admin_app.services import audit, cleanup, codes, sessions, throttle
 from tests.conftest import CTX
@@ -42,6 +43,7 @@ def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> 
     db.commit()
 
     travel(2 * 24 * 3600)  # past every code, ticket, session lifetime and throttle reset
+    moment = now()
     live = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
     codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
     db.commit()
@@ -53,7 +55,9 @@ def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> 
     assert removed.tickets == 1
     assert removed.sessions == 1
     assert _count(db, OneTimeCode) == 1
-    assert _count(db, RateLimit) == 0
+    # What is left is the budget of the live code, made after the wait.
+    left = db.exec(sa.select(RateLimit.updated_at)).scalars().all()
+    assert left and min(left) >= moment
     assert _count(db, HandoffTicket) == 0
     assert [row.id for row in db.exec(sa.select(AuthSession)).scalars()] == [live.id]
     # The audit log is kept for its retention.
@@ -63,3 +67,18 @@ def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> 
     assert cleanup.run(db, audit_retention_days=400).audit_events >= 30
     db.commit()
     assert _count(db, AuditEvent) == 0
+
+
+def test_a_failure_streak_is_never_forgotten(db, settings, make_user, travel) -> None:  # type: ignore[no-untyped-def]
+    user = make_user()
+    key = throttle.account_key(user.id)
+    db.execute(
+        sa.insert(RateLimit).values(
+            key=key, failures=3, streak=42, window_start=now(), updated_at=now()
+        )
+    )
+    db.commit()
+    travel(30 * 24 * 3600)
+    cleanup.run(db, audit_retention_days=400)
+    db.commit()
+    assert db.get(RateLimit, key) is not None
