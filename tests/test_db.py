@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from starlette.requests import Request
 
 from admin_app import db as app_db
+from admin_app.api import errors
 from admin_app.settings import get_settings
 
 
@@ -72,3 +74,25 @@ def test_the_loop_reads_even_when_threads_hold_every_pooled_connection(configure
     finally:
         for connection in held:
             connection.close()
+
+
+def test_a_failed_statement_carries_no_values_into_logs(
+    configured: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = app_db.get_engine()
+    secret = "ada-secret@example.com"
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE IF NOT EXISTS t_log (v VARCHAR PRIMARY KEY)"))
+        connection.execute(sa.text("INSERT INTO t_log VALUES (:v)"), {"v": secret})
+    with pytest.raises(sa.exc.IntegrityError) as failed, engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO t_log VALUES (:v)"), {"v": secret})
+    # The parameters are hidden; PostgreSQL still quotes the key in its own
+    # message, so the API's error log keeps to the statement and the kind.
+    assert "[SQL parameters hidden" in str(failed.value)
+    request = Request({"type": "http", "method": "POST", "path": "/auth/signup", "headers": []})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(asyncio.run, errors._unexpected(request, failed.value)).result()
+    assert answer.status_code == 500
+    assert "INSERT INTO t_log" in caplog.text
+    assert "IntegrityError" in caplog.text or "UniqueViolation" in caplog.text
+    assert secret not in caplog.text

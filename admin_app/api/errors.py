@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -94,8 +95,31 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
+def _where(exc: BaseException) -> str:
+    """The innermost line of our own code in the traceback."""
+    found = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if "/admin_app/" in frame.filename:
+            found = f"{frame.filename.rsplit('/admin_app/', 1)[1]}:{frame.lineno}"
+    return found
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, sa_exc.StatementError):
+        # The driver's message can quote the values (PostgreSQL's "Key (email)=
+        # (...) already exists"): log the statement and the error's kind only.
+        primary = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
+        log.error(
+            "database error %s (%s) at admin_app/%s on %s %s; statement: %s",
+            type(exc.orig).__name__,
+            primary or "no message",
+            _where(exc),
+            request.method,
+            request.url.path,
+            " ".join(str(exc.statement).split())[:500],
+        )
+    else:
+        log.exception("unhandled error", exc_info=exc)
     return error(500, "Something went wrong on our side.", "internal_error")
 
 
