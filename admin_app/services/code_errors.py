@@ -31,3 +31,11 @@ class UnknownCodeSession(DomainError):
     code = "otp_session_invalid"
     status = 400
     message = "This sign-in has ended. Please start again."
+
+
+class SignupCompleted(DomainError):
+    """A sign-up's code came back again after the account was made (a lost answer, retried)."""
+
+    code = "signup_completed"
+    status = 409
+    message = "This sign-up is already complete: your account exists. Sign in."

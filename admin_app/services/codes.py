@@ -206,6 +206,36 @@ def pending(session: Session, code_id: str) -> OneTimeCode:
     return row
 
 
+def completed_signup(session: Session, *, settings: Settings, code_id: str, code: str) -> bool:
+    """Whether `code` is the right code of a sign-up that already made its account.
+
+    A client whose answer was lost (the account committed, the connection
+    gone) retries with the same code; it proves the mailbox as the first try
+    did, so it may learn that the account exists. Tries count as on a live
+    code, and only until the code would have expired.
+    """
+    moment = now()
+    row = session.get(OneTimeCode, code_id) if code_id and len(code_id) <= 64 else None
+    if row is None or row.purpose != "signup" or row.consumed_at is None:
+        return False
+    counted = session.execute(
+        sa.update(table)
+        .where(table.c.id == row.id, table.c.attempts < MAX_TRIES, table.c.expires_at > moment)
+        .values(attempts=table.c.attempts + 1)
+    )
+    session.commit()
+    if getattr(counted, "rowcount", 0) != 1:
+        return False
+    candidate = _hmac(
+        settings,
+        code_id=row.id,
+        purpose=row.purpose,
+        subject=_subject(row.user_id, row.email),
+        code=code,
+    )
+    return primitives.looks_like_code(code.strip()) and primitives.matches(row.code_hmac, candidate)
+
+
 def reissue(session: Session, *, settings: Settings, code_id: str, ip: str = "") -> Issued:
     """Resend: a new code (and id) for the same flow; the old one dies.
 

@@ -26,6 +26,7 @@ from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, OneTimeCode, User
 from admin_app.security.codes import mask_email
 from admin_app.services import audit, codes, mailer, sessions, throttle
+from admin_app.services.code_errors import SignupCompleted
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
 from admin_app.services.users import find_by_identifier
@@ -342,7 +343,12 @@ def complete(
     """
     from admin_app.services import signup  # signup completes through this same stage
 
-    row = codes.pending(session, otp_session_id)
+    try:
+        row = codes.pending(session, otp_session_id)
+    except codes.UnknownCodeSession:
+        if codes.completed_signup(session, settings=settings, code_id=otp_session_id, code=code):
+            raise SignupCompleted() from None
+        raise
     if row.purpose not in SIGN_IN_PURPOSES:
         # A "confirm" code (turning MFA off) must never stand in for a sign-in.
         raise codes.UnknownCodeSession()
