@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin_app.api.deps import context, principal
+from admin_app.api.params import Id
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
 from admin_app.services import api_keys, permissions
@@ -70,7 +71,7 @@ def create_key(
 
 @router.delete("/{key_id}", status_code=204, response_class=Response)
 def revoke_key(
-    key_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+    key_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
 ) -> Response:
     """Revoke one of the caller's keys; it stops working at once."""
     caller.require(permissions.API_KEYS_WRITE)

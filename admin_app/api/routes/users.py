@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from admin_app.api.deps import context, principal
+from admin_app.api.params import Id, PageNumber
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
 from admin_app.services import admin_users, lockout, permissions, reset_links, users
@@ -77,7 +78,7 @@ def _one(db: Session, row: admin_users.UserRow) -> UserOut:
 @router.get("")
 def list_users(
     search: str = Query("", max_length=100),
-    page: int = Query(1, ge=1),
+    page: PageNumber = 1,
     page_size: int = Query(25, ge=1, le=100),
     caller: Principal = Depends(principal),
 ) -> UserPage:
@@ -127,7 +128,7 @@ def create_user(
 
 
 @router.get("/{user_id}")
-def get_user(user_id: int, caller: Principal = Depends(principal)) -> UserOut:
+def get_user(user_id: Id, caller: Principal = Depends(principal)) -> UserOut:
     """One user. Needs `users:read`."""
     with session_scope() as db:
         return _one(db, admin_users.get_row(db, actor=caller, user_id=user_id))
@@ -135,7 +136,7 @@ def get_user(user_id: int, caller: Principal = Depends(principal)) -> UserOut:
 
 @router.patch("/{user_id}")
 def update_user(
-    user_id: int,
+    user_id: Id,
     body: UserUpdateIn,
     caller: Principal = Depends(principal),
     ctx: RequestContext = Depends(context),
@@ -171,7 +172,7 @@ def update_user(
 
 @router.delete("/{user_id}", status_code=204, response_class=Response)
 def delete_user(
-    user_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+    user_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
 ) -> Response:
     """Delete a user (never the last active Admin). Needs `users:write`."""
     with session_scope() as db:
@@ -181,7 +182,7 @@ def delete_user(
 
 @router.post("/{user_id}/reset-link")
 def create_reset_link(
-    user_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+    user_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
 ) -> ResetLinkOut:
     """A one-time password-reset link, valid 24 h, to hand over. Needs `users:write`."""
     caller.require(permissions.USERS_WRITE)
@@ -198,7 +199,7 @@ def create_reset_link(
 
 @router.post("/{user_id}/unlock")
 def unlock_user(
-    user_id: int, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+    user_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
 ) -> UserOut:
     """Reopen password sign-in after 100 failures in a row (audited). Needs `users:write`."""
     with session_scope() as db:
