@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from admin_app.ui.components.auth_card import field, form_error
-from admin_app.ui.pages.users_state import UsersState
+from admin_app.ui.components.one_time_secret import copy_button, secret_box
+from admin_app.ui.pages.users_state import RESET_URL_ID, UsersState
 
 
 def create_dialog() -> rx.Component:
@@ -55,20 +56,16 @@ def reset_dialog() -> rx.Component:
                 "for 24 hours, and it is shown only now."
             ),
             rx.vstack(
-                rx.code(UsersState.reset_url, id="reset-url", style={"wordBreak": "break-all"}),
+                secret_box(RESET_URL_ID),
                 rx.hstack(
-                    rx.button(
-                        rx.icon("copy", size=14),
-                        "Copy",
-                        on_click=rx.set_clipboard(UsersState.reset_url),
-                    ),
+                    copy_button(RESET_URL_ID),
                     rx.button("Done", variant="soft", on_click=UsersState.close_reset),
                 ),
                 spacing="3",
                 margin_top="1rem",
             ),
         ),
-        open=UsersState.reset_url != "",
+        open=UsersState.reset_for != "",
     )
 
 

@@ -15,9 +15,11 @@ from admin_app.services import admin_users, lockout, reset_links, users
 from admin_app.services.principals import Principal
 from admin_app.settings import get_settings
 from admin_app.ui import routes
+from admin_app.ui.components.one_time_secret import reveal
 from admin_app.ui.state.auth import AuthState
 
 PAGE_SIZE = 25
+RESET_URL_ID = "reset-url"
 TRI = {"all": None, "yes": True, "no": False}
 
 
@@ -61,7 +63,7 @@ class UsersState(AuthState):
     create_open: bool = False
     create_error: str = ""
     uses_password: bool = True
-    reset_url: str = ""
+    # Whose reset link is shown; the link itself never enters state (one_time_secret).
     reset_for: str = ""
     delete_id: str = ""
     delete_name: str = ""
@@ -104,7 +106,7 @@ class UsersState(AuthState):
     @rx.event
     async def load(self):
         self.uses_password = get_settings().uses_passwords
-        self.error = self.notice = self.reset_url = ""
+        self.error = self.notice = self.reset_for = ""
         if not self.signed_in:
             return None
         if not self.is_admin:
@@ -225,11 +227,11 @@ class UsersState(AuthState):
         await self._fetch()
 
     @rx.event
-    async def make_reset_link(self, user_id: str, username: str) -> None:
+    async def make_reset_link(self, user_id: str, username: str):
         self.error = ""
         me = await self._principal()
         if me is None:
-            return
+            return None
         ctx = self._request_context()
 
         def work() -> str:
@@ -244,15 +246,16 @@ class UsersState(AuthState):
                 ).url
 
         try:
-            self.reset_url = await asyncio.to_thread(work)
+            url = await asyncio.to_thread(work)
         except DomainError as exc:
             self.error = exc.message
-            return
+            return None
         self.reset_for = username
+        return reveal(RESET_URL_ID, url)
 
     @rx.event
     def close_reset(self) -> None:
-        self.reset_url = ""
+        self.reset_for = ""
 
     @rx.event
     def open_create(self) -> None:
