@@ -101,3 +101,10 @@ class SignupDisabled(DomainError):
     code = "signup_disabled"
     status = 403
     message = "Sign-up is turned off here. Ask an administrator for an account."
+
+
+class KeyCannotManageKeys(PermissionDenied):
+    code = "key_cannot_manage_keys"
+    message = (
+        "An API key cannot create or revoke API keys: sign in and use an access token for that."
+    )

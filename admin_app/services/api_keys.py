@@ -19,7 +19,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from admin_app.clock import now
-from admin_app.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from admin_app.errors import (
+    DomainError,
+    KeyCannotManageKeys,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 from admin_app.models import ApiKey
 from admin_app.services import audit, permissions
 from admin_app.services.context import RequestContext
@@ -89,6 +95,16 @@ def parse(key: str) -> tuple[str, str] | None:
     return parts[1], key.strip()
 
 
+def require_signed_in(actor: Principal) -> None:
+    """KeyCannotManageKeys when `actor` is an API key.
+
+    A key that could mint keys would outlive its own revocation through its
+    children; making and revoking keys needs a signed-in user.
+    """
+    if actor.via_key:
+        raise KeyCannotManageKeys()
+
+
 def create(
     session: Session,
     *,
@@ -99,6 +115,8 @@ def create(
     ctx: RequestContext,
 ) -> CreatedKey:
     """A new key; the full key is in the result and nowhere else, ever."""
+    require_signed_in(owner)
+    owner.require(permissions.API_KEYS_WRITE)
     name = " ".join(name.split())
     if not name or len(name) > 100:
         raise ValidationFailed("Give the key a name of at most 100 characters.", field="name")
@@ -171,6 +189,13 @@ def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) 
     audit.record(
         session, kind="api_key.revoked", ctx=ctx, user_id=user_id, actor_id=user_id, key_id=key_id
     )
+
+
+def revoke_own(session: Session, *, actor: Principal, key_id: int, ctx: RequestContext) -> None:
+    """Revoke one of the signed-in caller's keys (never on a key's say-so)."""
+    require_signed_in(actor)
+    actor.require(permissions.API_KEYS_WRITE)
+    revoke(session, user_id=actor.user_id, key_id=key_id, ctx=ctx)
 
 
 BY_PREFIX = _BY_PREFIX
