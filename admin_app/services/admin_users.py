@@ -18,7 +18,15 @@ from admin_app.errors import Conflict, EmailTaken, UsernameTaken, ValidationFail
 from admin_app.mail.senders import Sender
 from admin_app.models import Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
-from admin_app.services import audit, mailer, permissions, sessions, token_families, users
+from admin_app.services import (
+    api_keys,
+    audit,
+    mailer,
+    permissions,
+    sessions,
+    token_families,
+    users,
+)
 from admin_app.services.context import RequestContext
 from admin_app.services.pages import Page, bounds
 from admin_app.services.principals import Principal
@@ -199,12 +207,18 @@ def _guard_last_admin(session: Session, user: User) -> None:
         raise LastAdmin()
 
 
-def _end_everything(session: Session, user: User) -> None:
-    """Sessions, refresh tokens and (through the stamp) access tokens all end."""
+def _end_everything(
+    session: Session, user: User, *, ctx: RequestContext, actor_id: int
+) -> list[int]:
+    """Sessions, refresh tokens and (through the stamp) access tokens all end;
+    API keys are revoked for good. The ids of the keys revoked."""
     assert user.id is not None
     user.security_stamp += 1
     sessions.revoke_all(session, user_id=user.id)
     token_families.revoke_for_user(session, user_id=user.id)
+    return api_keys.revoke_all(
+        session, user_id=user.id, reason="user_disabled", ctx=ctx, actor_id=actor_id
+    )
 
 
 def update(
@@ -234,12 +248,23 @@ def update(
     if changes.is_active is False and user.is_active:
         _guard_last_admin(session, user)
         user.is_active = False
-        _end_everything(session, user)
+        keys_revoked = _end_everything(session, user, ctx=ctx, actor_id=actor.user_id)
         audit.record(
-            session, kind="user.disabled", ctx=ctx, user_id=user.id, actor_id=actor.user_id
+            session,
+            kind="user.disabled",
+            ctx=ctx,
+            user_id=user.id,
+            actor_id=actor.user_id,
+            api_keys_revoked=len(keys_revoked),
         )
     elif changes.is_active is True and not user.is_active:
+        assert user.id is not None
         user.is_active = True
+        # Keys left live on a disabled account predate the rule that revokes
+        # them at disabling: enabling must not bring them back either.
+        api_keys.revoke_all(
+            session, user_id=user.id, reason="user_disabled", ctx=ctx, actor_id=actor.user_id
+        )
         audit.record(session, kind="user.enabled", ctx=ctx, user_id=user.id, actor_id=actor.user_id)
     if changes.is_admin is not None:
         assert user.id is not None

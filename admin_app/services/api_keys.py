@@ -191,6 +191,40 @@ def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) 
     )
 
 
+def revoke_all(
+    session: Session,
+    *,
+    user_id: int,
+    reason: str,
+    ctx: RequestContext,
+    actor_id: int | None = None,
+) -> list[int]:
+    """Revoke every live key of a user for good; the ids of those revoked.
+
+    Called where disabling, a password change or a reset is done: a key
+    copied by whoever made those necessary must not come back when the
+    account is enabled again, so the keys are revoked, not just refused.
+    """
+    revoked = session.execute(
+        sa.update(_keys)
+        .where(_keys.c.user_id == user_id, _keys.c.revoked_at.is_(None))
+        .values(revoked_at=now())
+        .returning(_keys.c.id)
+    ).all()
+    key_ids = sorted(row[0] for row in revoked)
+    for key_id in key_ids:
+        audit.record(
+            session,
+            kind="api_key.revoked",
+            ctx=ctx,
+            user_id=user_id,
+            actor_id=actor_id,
+            key_id=key_id,
+            reason=reason,
+        )
+    return key_ids
+
+
 def revoke_own(session: Session, *, actor: Principal, key_id: int, ctx: RequestContext) -> None:
     """Revoke one of the signed-in caller's keys (never on a key's say-so)."""
     require_signed_in(actor)
