@@ -11,16 +11,17 @@ import datetime as dt
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import Conflict, EmailTaken, UsernameTaken, ValidationFailed
+from admin_app.errors import EmailTaken, UsernameTaken, ValidationFailed
 from admin_app.mail.senders import Sender
 from admin_app.models import Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
 from admin_app.services import (
     api_keys,
     audit,
+    last_admin,
     mailer,
     permissions,
     sessions,
@@ -28,6 +29,7 @@ from admin_app.services import (
     users,
 )
 from admin_app.services.context import RequestContext
+from admin_app.services.last_admin import LastAdmin as LastAdmin
 from admin_app.services.pages import Page, bounds
 from admin_app.services.principals import Principal
 from admin_app.settings import Settings
@@ -57,11 +59,6 @@ _ROW_COLUMNS = sa.select(
     _users.c.mfa_enabled,
     _users.c.created_at,
 )
-
-
-class LastAdmin(Conflict):
-    code = "last_admin"
-    message = "This is the last active Admin: make someone else an Admin first."
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -186,27 +183,6 @@ def get_row(session: Session, *, actor: Principal, user_id: int) -> UserRow:
     return UserRow(**row._mapping)
 
 
-def _guard_last_admin(session: Session, user: User) -> None:
-    """LastAdmin when `user` is the only active Admin.
-
-    The Admin rows are locked first (FOR UPDATE; SQLite serialises writers
-    anyway), so two admins demoting each other at once cannot both succeed:
-    the second waits for the first, then counts again.
-    """
-    assert user.id is not None
-    if not user.is_active or ADMIN_ROLE not in users.role_names(session, user.id):
-        return
-    admins = session.execute(
-        sa.select(_users.c.id)
-        .join(_user_roles, _user_roles.c.user_id == _users.c.id)
-        .join(_roles, _roles.c.id == _user_roles.c.role_id)
-        .where(_roles.c.name == ADMIN_ROLE, _users.c.is_active.is_(True))
-        .with_for_update(of=[_users, _user_roles])
-    ).all()
-    if len(admins) <= 1:
-        raise LastAdmin()
-
-
 def _end_everything(
     session: Session, user: User, *, ctx: RequestContext, actor_id: int
 ) -> list[int]:
@@ -245,8 +221,11 @@ def update(
         user.email = email
     if changes.full_name is not None:
         user.full_name = users.validate_full_name(changes.full_name)
-    if changes.is_active is False and user.is_active:
-        _guard_last_admin(session, user)
+    if (
+        changes.is_active is False
+        and user.is_active
+        and last_admin.disable(session, user_id=user_id)
+    ):
         user.is_active = False
         keys_revoked = _end_everything(session, user, ctx=ctx, actor_id=actor.user_id)
         audit.record(
@@ -279,16 +258,7 @@ def update(
                 actor_id=actor.user_id,
                 role=ADMIN_ROLE,
             )
-        elif not changes.is_admin and is_admin:
-            _guard_last_admin(session, user)
-            session.execute(
-                sa.delete(_user_roles).where(
-                    _user_roles.c.user_id == user.id,
-                    _user_roles.c.role_id.in_(
-                        sa.select(_roles.c.id).where(_roles.c.name == ADMIN_ROLE)
-                    ),
-                )
-            )
+        elif not changes.is_admin and is_admin and last_admin.demote(session, user_id=user.id):
             audit.record(
                 session,
                 kind="role.revoked",
@@ -328,7 +298,9 @@ def create(
 def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestContext) -> None:
     actor.require(permissions.USERS_WRITE)
     user = users.get(session, user_id)
-    _guard_last_admin(session, user)
+    username = user.username
+    session.expunge(user)  # deleted below by a statement, not by the ORM
+    last_admin.delete(session, user_id=user_id)
     audit.record(
         session,
         kind="user.deleted",
@@ -336,6 +308,5 @@ def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestCont
         user_id=None,
         actor_id=actor.user_id,
         deleted_user_id=user_id,
-        username=user.username,
+        username=username,
     )
-    session.execute(sa.delete(_users).where(col(User.id) == user_id))
