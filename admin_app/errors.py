@@ -116,3 +116,10 @@ class PasswordsOff(DomainError):
     code = "passwords_off"
     status = 409
     message = "This site signs in with email codes only: there is no password to change."
+
+
+class KeyCannotManageKeys(PermissionDenied):
+    code = "key_cannot_manage_keys"
+    message = (
+        "An API key cannot create or revoke API keys: sign in and use an access token for that."
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -12,11 +10,17 @@ from admin_app.api import errors, fallback
 from admin_app.api.dev_mailbox_gate import DevMailboxGate
 from admin_app.api.routes import audit, auth, browser_session, health, info, keys, oauth, users
 from admin_app.api.security_headers import SecurityHeaders
+from admin_app.security.keys import derive
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 
 # Token answers and pages that show a secret are never cached.
 NO_STORE = ("/auth", "/api", *routes.SHOWS_SECRETS)
+
+
+def oauth_state_secret(jwt_secret: str) -> str:
+    """What signs the `oauth_state` cookie: JWT_SECRET's "oauth-state" key."""
+    return derive(jwt_secret, "oauth-state").hex()
 
 
 def build_api() -> FastAPI:
@@ -33,10 +37,10 @@ def build_api() -> FastAPI:
     api.add_middleware(DevMailboxGate, enabled=settings.dev_mailbox)
     api.add_middleware(SecurityHeaders, hsts=settings.cookie_secure, no_store=NO_STORE)
     # Holds only an OAuth flow's state, nonce and PKCE verifier, for minutes,
-    # signed with a key derived from JWT_SECRET.
+    # signed with JWT_SECRET's own HKDF key for this purpose (security/keys.py).
     api.add_middleware(
         SessionMiddleware,
-        secret_key=hashlib.sha256(b"oauth-state|" + settings.jwt_secret.encode()).hexdigest(),
+        secret_key=oauth_state_secret(settings.jwt_secret),
         session_cookie="oauth_state",
         max_age=600,
         same_site="lax",

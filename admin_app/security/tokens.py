@@ -2,6 +2,12 @@
 
 HS256 is pinned: a token in any other algorithm, with a bad signature, or
 without `exp`, `iat`, `sub` and `typ` is refused.
+
+`secret` is JWT_SECRET itself; every token is signed and checked with its
+"jwt" key (security/keys.py, HKDF), never with the secret directly, so the
+other keys derived from it (code and throttle HMACs, the OAuth state cookie)
+can neither make nor check a token. Deriving here, in the one module that
+signs and checks, covers every caller at once.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 import jwt
 
 from admin_app.clock import now
+from admin_app.security import keys
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
@@ -42,7 +49,12 @@ def issue(secret: str, *, typ: TokenType, sub: str, ttl: int, **claims: Any) -> 
         "iat": int(issued.timestamp()),
         "exp": int((issued + dt.timedelta(seconds=ttl)).timestamp()),
     }
-    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+    return jwt.encode(payload, signing_key(secret), algorithm=ALGORITHM)
+
+
+def signing_key(secret: str) -> bytes:
+    """The key that signs and checks tokens: JWT_SECRET's "jwt" key."""
+    return keys.derive(secret, "jwt")
 
 
 @lru_cache(maxsize=4096)
@@ -56,7 +68,7 @@ def _signed_claims(secret: str, token: str) -> tuple[tuple[str, Any], ...]:
     try:
         claims = jwt.decode(
             token,
-            secret,
+            signing_key(secret),
             algorithms=[ALGORITHM],
             options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
         )

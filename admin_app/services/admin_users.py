@@ -11,15 +11,25 @@ import datetime as dt
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import Conflict, EmailTaken, UsernameTaken, ValidationFailed
+from admin_app.errors import EmailTaken, UsernameTaken, ValidationFailed
 from admin_app.mail.senders import Sender
 from admin_app.models import Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
-from admin_app.services import audit, mailer, permissions, sessions, token_families, users
+from admin_app.services import (
+    api_keys,
+    audit,
+    last_admin,
+    mailer,
+    permissions,
+    sessions,
+    token_families,
+    users,
+)
 from admin_app.services.context import RequestContext
+from admin_app.services.last_admin import LastAdmin as LastAdmin
 from admin_app.services.pages import Page, bounds
 from admin_app.services.principals import Principal
 from admin_app.settings import Settings
@@ -49,11 +59,6 @@ _ROW_COLUMNS = sa.select(
     _users.c.mfa_enabled,
     _users.c.created_at,
 )
-
-
-class LastAdmin(Conflict):
-    code = "last_admin"
-    message = "This is the last active Admin: make someone else an Admin first."
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -178,33 +183,18 @@ def get_row(session: Session, *, actor: Principal, user_id: int) -> UserRow:
     return UserRow(**row._mapping)
 
 
-def _guard_last_admin(session: Session, user: User) -> None:
-    """LastAdmin when `user` is the only active Admin.
-
-    The Admin rows are locked first (FOR UPDATE; SQLite serialises writers
-    anyway), so two admins demoting each other at once cannot both succeed:
-    the second waits for the first, then counts again.
-    """
-    assert user.id is not None
-    if not user.is_active or ADMIN_ROLE not in users.role_names(session, user.id):
-        return
-    admins = session.execute(
-        sa.select(_users.c.id)
-        .join(_user_roles, _user_roles.c.user_id == _users.c.id)
-        .join(_roles, _roles.c.id == _user_roles.c.role_id)
-        .where(_roles.c.name == ADMIN_ROLE, _users.c.is_active.is_(True))
-        .with_for_update(of=[_users, _user_roles])
-    ).all()
-    if len(admins) <= 1:
-        raise LastAdmin()
-
-
-def _end_everything(session: Session, user: User) -> None:
-    """Sessions, refresh tokens and (through the stamp) access tokens all end."""
+def _end_everything(
+    session: Session, user: User, *, ctx: RequestContext, actor_id: int
+) -> list[int]:
+    """Sessions, refresh tokens and (through the stamp) access tokens all end;
+    API keys are revoked for good. The ids of the keys revoked."""
     assert user.id is not None
     user.security_stamp += 1
     sessions.revoke_all(session, user_id=user.id)
     token_families.revoke_for_user(session, user_id=user.id)
+    return api_keys.revoke_all(
+        session, user_id=user.id, reason="user_disabled", ctx=ctx, actor_id=actor_id
+    )
 
 
 def update(
@@ -231,15 +221,29 @@ def update(
         user.email = email
     if changes.full_name is not None:
         user.full_name = users.validate_full_name(changes.full_name)
-    if changes.is_active is False and user.is_active:
-        _guard_last_admin(session, user)
+    if (
+        changes.is_active is False
+        and user.is_active
+        and last_admin.disable(session, user_id=user_id)
+    ):
         user.is_active = False
-        _end_everything(session, user)
+        keys_revoked = _end_everything(session, user, ctx=ctx, actor_id=actor.user_id)
         audit.record(
-            session, kind="user.disabled", ctx=ctx, user_id=user.id, actor_id=actor.user_id
+            session,
+            kind="user.disabled",
+            ctx=ctx,
+            user_id=user.id,
+            actor_id=actor.user_id,
+            api_keys_revoked=len(keys_revoked),
         )
     elif changes.is_active is True and not user.is_active:
+        assert user.id is not None
         user.is_active = True
+        # Keys left live on a disabled account predate the rule that revokes
+        # them at disabling: enabling must not bring them back either.
+        api_keys.revoke_all(
+            session, user_id=user.id, reason="user_disabled", ctx=ctx, actor_id=actor.user_id
+        )
         audit.record(session, kind="user.enabled", ctx=ctx, user_id=user.id, actor_id=actor.user_id)
     if changes.is_admin is not None:
         assert user.id is not None
@@ -254,16 +258,7 @@ def update(
                 actor_id=actor.user_id,
                 role=ADMIN_ROLE,
             )
-        elif not changes.is_admin and is_admin:
-            _guard_last_admin(session, user)
-            session.execute(
-                sa.delete(_user_roles).where(
-                    _user_roles.c.user_id == user.id,
-                    _user_roles.c.role_id.in_(
-                        sa.select(_roles.c.id).where(_roles.c.name == ADMIN_ROLE)
-                    ),
-                )
-            )
+        elif not changes.is_admin and is_admin and last_admin.demote(session, user_id=user.id):
             audit.record(
                 session,
                 kind="role.revoked",
@@ -303,7 +298,9 @@ def create(
 def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestContext) -> None:
     actor.require(permissions.USERS_WRITE)
     user = users.get(session, user_id)
-    _guard_last_admin(session, user)
+    username = user.username
+    session.expunge(user)  # deleted below by a statement, not by the ORM
+    last_admin.delete(session, user_id=user_id)
     audit.record(
         session,
         kind="user.deleted",
@@ -311,6 +308,5 @@ def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestCont
         user_id=None,
         actor_id=actor.user_id,
         deleted_user_id=user_id,
-        username=user.username,
+        username=username,
     )
-    session.execute(sa.delete(_users).where(col(User.id) == user_id))

@@ -19,11 +19,23 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from admin_app.clock import now
-from admin_app.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from admin_app.errors import (
+    DomainError,
+    KeyCannotManageKeys,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 from admin_app.models import ApiKey
 from admin_app.services import audit, permissions
 from admin_app.services.context import RequestContext
-from admin_app.services.principals import PRINCIPAL_QUERY, Principal, principal_from_rows
+from admin_app.services.principals import (
+    PRINCIPAL_QUERY,
+    Principal,
+    principal_from_rows,
+    query_params,
+)
+from admin_app.services.reads import ENGINE, Reader, SessionReader, run_inline
 
 PREFIX_BYTES = 6
 SECRET_BYTES = 32
@@ -89,6 +101,16 @@ def parse(key: str) -> tuple[str, str] | None:
     return parts[1], key.strip()
 
 
+def require_signed_in(actor: Principal) -> None:
+    """KeyCannotManageKeys when `actor` is an API key.
+
+    A key that could mint keys would outlive its own revocation through its
+    children; making and revoking keys needs a signed-in user.
+    """
+    if actor.via_key:
+        raise KeyCannotManageKeys()
+
+
 def create(
     session: Session,
     *,
@@ -99,6 +121,8 @@ def create(
     ctx: RequestContext,
 ) -> CreatedKey:
     """A new key; the full key is in the result and nowhere else, ever."""
+    require_signed_in(owner)
+    owner.require(permissions.API_KEYS_WRITE)
     name = " ".join(name.split())
     if not name or len(name) > 100:
         raise ValidationFailed("Give the key a name of at most 100 characters.", field="name")
@@ -173,6 +197,47 @@ def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) 
     )
 
 
+def revoke_all(
+    session: Session,
+    *,
+    user_id: int,
+    reason: str,
+    ctx: RequestContext,
+    actor_id: int | None = None,
+) -> list[int]:
+    """Revoke every live key of a user for good; the ids of those revoked.
+
+    Called where disabling, a password change or a reset is done: a key
+    copied by whoever made those necessary must not come back when the
+    account is enabled again, so the keys are revoked, not just refused.
+    """
+    revoked = session.execute(
+        sa.update(_keys)
+        .where(_keys.c.user_id == user_id, _keys.c.revoked_at.is_(None))
+        .values(revoked_at=now())
+        .returning(_keys.c.id)
+    ).all()
+    key_ids = sorted(row[0] for row in revoked)
+    for key_id in key_ids:
+        audit.record(
+            session,
+            kind="api_key.revoked",
+            ctx=ctx,
+            user_id=user_id,
+            actor_id=actor_id,
+            key_id=key_id,
+            reason=reason,
+        )
+    return key_ids
+
+
+def revoke_own(session: Session, *, actor: Principal, key_id: int, ctx: RequestContext) -> None:
+    """Revoke one of the signed-in caller's keys (never on a key's say-so)."""
+    require_signed_in(actor)
+    actor.require(permissions.API_KEYS_WRITE)
+    revoke(session, user_id=actor.user_id, key_id=key_id, ctx=ctx)
+
+
 BY_PREFIX = _BY_PREFIX
 TOUCH = _TOUCH
 
@@ -211,16 +276,22 @@ def acting_as(owner: Principal, checked: CheckedKey) -> Principal:
     )
 
 
-def authenticate(db: Session | sa.Connection, *, key: str) -> Principal:
-    """The principal a key acts as (all in one call, for callers with a connection)."""
+async def for_key(*, key: str, reader: Reader = ENGINE) -> Principal:
+    """The principal a key acts as, or NotAuthenticated; the last use is recorded
+    at most once a minute. The API's path (`reader`: no-thread-hop reads)."""
     parsed = parse(key)
-    row = db.execute(_BY_PREFIX, {"prefix": parsed[0]}).first() if parsed else None
-    checked = check(row, key=key)
+    rows = await reader.fetch(_BY_PREFIX, {"prefix": parsed[0]}) if parsed else []
+    checked = check(rows[0] if rows else None, key=key)
     owner = principal_from_rows(
-        db.execute(PRINCIPAL_QUERY, {"user_id": checked.user_id}).all(),
+        await reader.fetch(PRINCIPAL_QUERY, query_params(user_id=checked.user_id)),
         user_id=checked.user_id,
         stamp=None,
     )
     if checked.needs_touch:
-        db.execute(_TOUCH, {"key_id": checked.key_id, "moment": now()})
+        await reader.write(_TOUCH, {"key_id": checked.key_id, "moment": now()})
     return acting_as(owner, checked)
+
+
+def authenticate(db: Session | sa.Connection, *, key: str) -> Principal:
+    """`for_key` for a caller that holds a session (the same code, run inline)."""
+    return run_inline(for_key(key=key, reader=SessionReader(db)))

@@ -38,13 +38,16 @@ class TokenPair:
     expires_in: int
 
 
-def _access(settings: Settings, user_id: int, stamp: int) -> str:
+def _access(settings: Settings, user_id: int, stamp: int, family_id: str) -> str:
+    # `fam` ties the access token to its refresh family: logout or a detected
+    # reuse ends it at once, not at its expiry (principals checks the family).
     return tokens.issue(
         settings.jwt_secret,
         typ=tokens.TokenType.ACCESS,
         sub=str(user_id),
         ttl=settings.access_token_ttl,
         ver=stamp,
+        fam=family_id,
     )
 
 
@@ -113,7 +116,7 @@ def issue_pair(
         session, kind="signin.succeeded", ctx=ctx, user_id=user.id, method=method, client="api"
     )
     return TokenPair(
-        access_token=_access(settings, user.id, user.security_stamp),
+        access_token=_access(settings, user.id, user.security_stamp, row.family_id),
         refresh_token=_refresh_jwt(settings, row, user.security_stamp),
         expires_in=settings.access_token_ttl,
     )
@@ -156,7 +159,7 @@ def refresh(
         stamp = _live_stamp(session, user_id, claims.get("ver"))
         row = _new_row(session, settings, user_id=user_id, family_id=family_id, row_id=successor_id)
         return TokenPair(
-            access_token=_access(settings, user_id, stamp),
+            access_token=_access(settings, user_id, stamp, family_id),
             refresh_token=_refresh_jwt(settings, row, stamp),
             expires_in=settings.access_token_ttl,
         )
@@ -182,7 +185,7 @@ def _replayed(
         if head is not None:
             stamp = _live_stamp(session, row.user_id, claims.get("ver"))
             return TokenPair(
-                access_token=_access(settings, row.user_id, stamp),
+                access_token=_access(settings, row.user_id, stamp, row.family_id),
                 refresh_token=_refresh_jwt(settings, head, stamp),
                 expires_in=settings.access_token_ttl,
             )
@@ -206,7 +209,8 @@ def _live_head(session: Session, row: RefreshToken, max_hops: int = 20) -> Refre
 
 
 def logout(session: Session, *, settings: Settings, refresh_token: str) -> None:
-    """End the family of `refresh_token`; quietly does nothing for a bad token."""
+    """End the family of `refresh_token`, and with it the family's access
+    tokens; quietly does nothing for a bad token."""
     try:
         claims = tokens.verify(settings.jwt_secret, refresh_token, typ=tokens.TokenType.REFRESH)
     except tokens.InvalidToken:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from admin_app.errors import DomainError
 from admin_app.models.user import ADMIN_ROLE
 from admin_app.security.passwords import check_policy
-from admin_app.services import audit, users
+from admin_app.services import api_keys, audit, users
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
 from admin_app.settings import Settings, SettingsError
@@ -71,6 +71,8 @@ def ensure_superadmin(session: Session, *, settings: Settings) -> None:
         # The escape hatch must open even when the account was disabled.
         user.is_active = True
         session.add(user)
+        # As when an admin enables a user: keys of a disabled account stay dead.
+        api_keys.revoke_all(session, user_id=user.id, reason="user_disabled", ctx=CTX)
         audit.record(session, kind="user.enabled", ctx=CTX, user_id=user.id)
     if users.grant_role(session, user_id=user.id, role=ADMIN_ROLE):
         audit.record(session, kind="role.granted", ctx=CTX, user_id=user.id, role=ADMIN_ROLE)

@@ -25,7 +25,7 @@ from admin_app.errors import (
 from admin_app.models import ResetLink, Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security.passwords import check_policy
-from admin_app.services import audit, sessions
+from admin_app.services import api_keys, audit, sessions
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
 from admin_app.services.token_families import revoke_for_user as revoke_refresh_tokens
@@ -186,6 +186,22 @@ def create_user(
     return user
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PasswordSet:
+    """What a new password ended, for the faces to tell the user."""
+
+    sessions_revoked: int
+    refresh_tokens_revoked: int
+    api_keys_revoked: list[int]
+
+
+# The reason recorded on each key a password event revokes.
+KEY_REVOCATION_REASONS = {
+    "password.changed": "password_changed",
+    "password.reset": "password_reset",
+}
+
+
 def set_password(
     session: Session,
     *,
@@ -196,9 +212,14 @@ def set_password(
     actor_id: int | None = None,
     kind: str = "password.changed",
     keep_session_id: str | None = None,
-) -> None:
+) -> PasswordSet:
     """Set a new password (policy checked) and sign the user out everywhere
-    (but `keep_session_id`, the browser that made the change)."""
+    (but `keep_session_id`, the browser that made the change); the user's
+    API keys are revoked for good.
+
+    Every way a password is set goes through here: the profile, a reset
+    link, an admin's reset (API, CLI) and SUPERADMIN_PASSWORD.
+    """
     check_policy(
         password, min_length=settings.password_min_length, username=user.username, email=user.email
     )
@@ -207,8 +228,15 @@ def set_password(
     user.security_stamp += 1
     session.add(user)
     assert user.id is not None
-    sessions.revoke_all(session, user_id=user.id, except_id=keep_session_id)
+    sessions_revoked = sessions.revoke_all(session, user_id=user.id, except_id=keep_session_id)
     tokens_revoked = revoke_refresh_tokens(session, user_id=user.id)
+    keys_revoked = api_keys.revoke_all(
+        session,
+        user_id=user.id,
+        reason=KEY_REVOCATION_REASONS.get(kind, "password_changed"),
+        ctx=ctx,
+        actor_id=actor_id,
+    )
     # A password change kills outstanding reset links.
     session.execute(
         sa.update(ResetLink)
@@ -222,4 +250,10 @@ def set_password(
         user_id=user.id,
         actor_id=actor_id,
         refresh_tokens_revoked=tokens_revoked,
+        api_keys_revoked=len(keys_revoked),
+    )
+    return PasswordSet(
+        sessions_revoked=sessions_revoked,
+        refresh_tokens_revoked=tokens_revoked,
+        api_keys_revoked=keys_revoked,
     )

@@ -93,8 +93,8 @@ def test_a_key_is_shown_once_stored_hashed_and_accepted_both_ways(
     assert (item["id"], item["name"], item["prefix"]) == (created["id"], "ci", created["prefix"])
     assert item["last_used_at"] is not None
     assert created["key"] not in listed.text and secret not in listed.text
-    # Keys list their owner's keys, whoever asks with them.
-    assert client.get("/api/keys", headers=h.api_key(created["key"])).json() == listed.json()
+    # Listing needs api_keys:write, which this key was not given.
+    h.error(client.get("/api/keys", headers=h.api_key(created["key"])), 403, "permission_denied")
 
 
 def test_a_key_cannot_hold_more_than_its_creator(
@@ -147,7 +147,7 @@ def test_a_users_read_key_reads_users_and_nothing_more(
     new_user = {"username": "eve", "full_name": "Eve", "email": "eve@example.com"}
     h.error(client.post("/api/users", json=new_user, headers=key), 403, "permission_denied")
     h.error(client.get("/api/audit", headers=key), 403, "permission_denied")
-    h.error(_create(client, key, "users:read"), 403, "permission_denied")
+    h.error(_create(client, key, "users:read"), 403, "key_cannot_manage_keys")
     assert client.get(f"/api/users/{ada.id}", headers=key).json()["full_name"] == "Ada Lovelace"
 
 
@@ -225,6 +225,49 @@ def test_a_key_follows_its_owners_demotion_and_disabling(
     assert disabled.status_code == 200, disabled.text
     h.error(client.get("/auth/me", headers=key), 401, "not_authenticated")
     h.error(client.get("/api/keys", headers=key), 401, "not_authenticated")
+
+
+def test_a_key_neither_creates_nor_revokes_keys(
+    api_client: ApiClient, engine: Engine, make_user: MakeUser
+) -> None:
+    client = api_client()
+    make_user(username="ada")
+    session = h.token(client, "ada")
+    parent = _create(client, session, "api_keys:write").json()
+    sibling = _create(client, session, "api_keys:write").json()
+    key = h.api_key(parent["key"])
+
+    # Before: a key made a child key, which outlived the parent's revocation.
+    for headers in (key, h.bearer(parent["key"])):
+        h.error(_create(client, headers, "api_keys:write"), 403, "key_cannot_manage_keys")
+        h.error(
+            client.delete(f"/api/keys/{sibling['id']}", headers=headers),
+            403,
+            "key_cannot_manage_keys",
+        )
+        h.error(
+            client.delete(f"/api/keys/{parent['id']}", headers=headers),
+            403,
+            "key_cannot_manage_keys",
+        )
+    assert sorted(row.id for row in _rows(engine) if row.revoked_at is None) == sorted(
+        [parent["id"], sibling["id"]]
+    )
+    # The key may still list its owner's keys (it holds api_keys:write) ...
+    listed = client.get("/api/keys", headers=key)
+    assert listed.status_code == 200
+    assert {item["id"] for item in listed.json()} == {parent["id"], sibling["id"]}
+    # ... and the signed-in owner still manages them.
+    assert client.delete(f"/api/keys/{sibling['id']}", headers=session).status_code == 204
+    assert _create(client, session, "api_keys:write").status_code == 201
+
+
+def test_listing_keys_needs_api_keys_write(api_client: ApiClient, make_user: MakeUser) -> None:
+    client = api_client()
+    make_user(username="root", admin=True)
+    reader = h.api_key(_key(client, h.token(client, "root"), "users:read"))
+    h.error(client.get("/api/keys", headers=reader), 403, "permission_denied")
+    h.error(client.get("/api/keys"), 401, "not_authenticated")
 
 
 def test_a_wrong_key_is_401(api_client: ApiClient, make_user: MakeUser) -> None:

@@ -6,15 +6,17 @@ import base64
 import itertools
 import json
 import time
+import warnings
 from typing import Any
 
 import jwt
 import pytest
 
-from admin_app.security import tokens
+from admin_app.security import keys, tokens
 from admin_app.security.tokens import InvalidToken, TokenType
 
 SECRET = "token-test-secret-" + "s" * 60  # 64+ bytes, enough for HS512 too
+KEY = keys.derive(SECRET, "jwt")  # what tokens are really signed with
 
 
 def _claims(**overrides: Any) -> dict[str, Any]:
@@ -77,9 +79,12 @@ def test_a_tampered_signature_is_refused() -> None:
 
 
 def test_hs512_with_the_right_secret_is_refused() -> None:
-    token = jwt.encode(_claims(), SECRET, algorithm="HS512")
+    with warnings.catch_warnings():
+        # HS512 would want a 64-byte key; the point is that it is refused at all.
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        token = jwt.encode(_claims(), KEY, algorithm="HS512")
     # The same claims in HS256 pass, so only the algorithm is refused.
-    tokens.verify(SECRET, jwt.encode(_claims(), SECRET, algorithm="HS256"), typ=TokenType.ACCESS)
+    tokens.verify(SECRET, jwt.encode(_claims(), KEY, algorithm="HS256"), typ=TokenType.ACCESS)
     with pytest.raises(InvalidToken):
         tokens.verify(SECRET, token, typ=TokenType.ACCESS)
 
@@ -93,7 +98,7 @@ def test_an_unsigned_token_is_refused(alg: str) -> None:
 
 @pytest.mark.parametrize("missing", ["exp", "iat", "sub", "typ"])
 def test_each_required_claim_is_required(missing: str) -> None:
-    token = jwt.encode(_claims(**{missing: None}), SECRET, algorithm="HS256")
+    token = jwt.encode(_claims(**{missing: None}), KEY, algorithm="HS256")
     with pytest.raises(InvalidToken):
         tokens.verify(SECRET, token, typ=TokenType.ACCESS)
 
@@ -106,14 +111,14 @@ def test_garbage_is_refused(garbage: str) -> None:
 
 def test_expired_beyond_the_leeway_is_refused() -> None:
     moment = int(time.time())
-    token = jwt.encode(_claims(iat=moment - 600, exp=moment - 35), SECRET, algorithm="HS256")
+    token = jwt.encode(_claims(iat=moment - 600, exp=moment - 35), KEY, algorithm="HS256")
     with pytest.raises(InvalidToken):
         tokens.verify(SECRET, token, typ=TokenType.ACCESS)
 
 
 def test_expired_within_the_leeway_is_accepted() -> None:
     moment = int(time.time())
-    token = jwt.encode(_claims(iat=moment - 600, exp=moment - 20), SECRET, algorithm="HS256")
+    token = jwt.encode(_claims(iat=moment - 600, exp=moment - 20), KEY, algorithm="HS256")
     assert tokens.verify(SECRET, token, typ=TokenType.ACCESS)["sub"] == "42"
 
 
@@ -125,7 +130,7 @@ def test_issue_with_a_past_expiry_gives_a_dead_token() -> None:
 
 def test_a_token_issued_in_the_future_is_refused() -> None:
     moment = int(time.time())
-    token = jwt.encode(_claims(iat=moment + 600, exp=moment + 1200), SECRET, algorithm="HS256")
+    token = jwt.encode(_claims(iat=moment + 600, exp=moment + 1200), KEY, algorithm="HS256")
     with pytest.raises(InvalidToken):
         tokens.verify(SECRET, token, typ=TokenType.ACCESS)
 
@@ -137,3 +142,15 @@ def test_verify_follows_the_application_clock(travel) -> None:  # type: ignore[n
         tokens.verify(SECRET, token, typ=TokenType.ACCESS)
     fresh = tokens.issue(SECRET, typ=TokenType.ACCESS, sub="42", ttl=60)
     assert tokens.verify(SECRET, fresh, typ=TokenType.ACCESS)["sub"] == "42"
+
+
+def test_a_token_signed_with_jwt_secret_itself_is_refused() -> None:
+    # Only the HKDF "jwt" key signs tokens; the root secret (and so any other
+    # key's misuse) makes none.
+    raw = jwt.encode(_claims(), SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        tokens.verify(SECRET, raw, typ=TokenType.ACCESS)
+    issued = tokens.issue(SECRET, typ=TokenType.ACCESS, sub="42", ttl=60)
+    assert jwt.decode(issued, KEY, algorithms=["HS256"])["sub"] == "42"
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(issued, SECRET, algorithms=["HS256"])

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from admin_app.errors import NotAuthenticated
 from admin_app.models import RefreshToken, User
+from admin_app.security import keys
 from admin_app.services import api_tokens, principals, users
 from admin_app.services.permissions import names as catalogue_names
 from admin_app.settings import Settings
@@ -58,10 +59,18 @@ def _works(db: Session, settings: Settings, access: str) -> bool:
     return True
 
 
-def _craft(claims: dict[str, object], secret: str = TEST_SECRET, algorithm: str = "HS256") -> str:
+def _craft(
+    claims: dict[str, object],
+    secret: str = TEST_SECRET,
+    algorithm: str = "HS256",
+    *,
+    derived: bool = True,
+) -> str:
+    """Signed as the app signs (the secret's HKDF "jwt" key), or with the raw secret."""
+    key: str | bytes = keys.derive(secret, "jwt") if derived else secret
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
-        return jwt.encode(claims, secret, algorithm=algorithm)
+        return jwt.encode(claims, key, algorithm=algorithm)
 
 
 def test_an_access_token_names_the_user_and_their_permissions(
@@ -124,8 +133,14 @@ def test_forged_and_incomplete_tokens_are_refused(
         ({**real, "iat": now + 3600}, TEST_SECRET, "HS256"),
         (real, "another-secret-" + "y" * 40, "HS256"),
         (real, TEST_SECRET, "HS512"),
+        ({k: v for k, v in real.items() if k != "ver"}, TEST_SECRET, "HS256"),
+        ({**real, "ver": str(real["ver"])}, TEST_SECRET, "HS256"),
+        ({**real, "fam": 7}, TEST_SECRET, "HS256"),
+        ({**real, "fam": "no-such-family"}, TEST_SECRET, "HS256"),
     ]:
         assert not _works(db, settings, _craft(claims, secret, algorithm)), claims
+    # Signed with JWT_SECRET itself rather than its derived key: refused.
+    assert not _works(db, settings, _craft(real, derived=False))
     assert not _works(db, settings, jwt.encode(real, None, algorithm="none"))  # type: ignore[arg-type]
     assert not _works(db, settings, "not.a.token")
 

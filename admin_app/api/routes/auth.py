@@ -121,7 +121,7 @@ def refresh(body: RefreshIn, ctx: RequestContext = Depends(context)) -> TokensOu
 
 @router.post("/logout", status_code=204, response_class=Response)
 def logout(body: RefreshIn) -> Response:
-    """End the refresh token's whole family."""
+    """End the refresh token's whole family, and its access tokens with it."""
     with session_scope() as db:
         api_tokens.logout(db, settings=get_settings(), refresh_token=body.refresh_token)
     return Response(status_code=204)

@@ -46,7 +46,8 @@ class KeyOut(BaseModel):
 
 @router.get("")
 def list_keys(caller: Principal = Depends(principal)) -> list[KeyOut]:
-    """The caller's live keys (never the keys themselves)."""
+    """The caller's live keys (never the keys themselves); needs `api_keys:write`."""
+    caller.require(permissions.API_KEYS_WRITE)
     with session_scope() as db:
         return [KeyOut(**vars(k)) for k in api_keys.list_for(db, user_id=caller.user_id)]
 
@@ -55,8 +56,10 @@ def list_keys(caller: Principal = Depends(principal)) -> list[KeyOut]:
 def create_key(
     body: KeyIn, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
 ) -> CreatedKeyOut:
-    """Create a key with a subset of the caller's permissions; `key` is shown only here."""
-    caller.require(permissions.API_KEYS_WRITE)
+    """Create a key with a subset of the caller's permissions; `key` is shown only here.
+
+    Needs a signed-in user (an access token): an API key cannot create keys.
+    """
     with session_scope() as db:
         created = api_keys.create(
             db,
@@ -73,8 +76,10 @@ def create_key(
 def revoke_key(
     key_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
 ) -> Response:
-    """Revoke one of the caller's keys; it stops working at once."""
-    caller.require(permissions.API_KEYS_WRITE)
+    """Revoke one of the caller's keys; it stops working at once.
+
+    Needs a signed-in user (an access token): an API key cannot revoke keys.
+    """
     with session_scope() as db:
-        api_keys.revoke(db, user_id=caller.user_id, key_id=key_id, ctx=ctx)
+        api_keys.revoke_own(db, actor=caller, key_id=key_id, ctx=ctx)
     return Response(status_code=204)
