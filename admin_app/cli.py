@@ -92,7 +92,10 @@ def reset_password(args: argparse.Namespace) -> str:
             ctx=RequestContext.cli(),
             kind="password.reset",
         )
-        return f"Password reset for {user.username}; their sessions were signed out."
+        return (
+            f"Password reset for {user.username}; their sessions were signed out "
+            "and their API keys revoked."
+        )
 
 
 def run_migrations(_args: argparse.Namespace) -> str:

@@ -38,7 +38,9 @@ def test_reset_asks_for_email_then_password_twice_and_says_what_it_did(reset: Re
     result, _ = reset
     assert result.returncode == 0, result.stderr
     assert result.stderr == "Email: \nPassword: \nPassword (again): \n"
-    assert result.stdout == "Password reset for ada; their sessions were signed out.\n"
+    assert result.stdout == (
+        "Password reset for ada; their sessions were signed out and their API keys revoked.\n"
+    )
 
 
 def test_new_password_works_and_old_one_no_longer_does(reset: Reset) -> None:
