@@ -12,8 +12,8 @@ from admin_app.errors import DomainError, InvalidCredentials
 from admin_app.mail.senders import Sender
 from admin_app.models import User
 from admin_app.services import audit, codes, reauth
+from admin_app.services.code_mail import CodeSent, send_code
 from admin_app.services.context import RequestContext
-from admin_app.services.signin import CodeSent, send_code
 from admin_app.settings import Settings
 
 

@@ -12,8 +12,8 @@ from admin_app.errors import MailNotSent, PasswordsOff
 from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, User
 from admin_app.services import audit, mailer, reauth, sessions, users
+from admin_app.services.code_mail import CodeSent, send_code
 from admin_app.services.context import RequestContext
-from admin_app.services.signin import CodeSent, send_code
 from admin_app.settings import Settings
 
 

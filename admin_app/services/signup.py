@@ -19,9 +19,9 @@ from admin_app.models import User
 from admin_app.security.client_ip import limit_group
 from admin_app.security.codes import mask_email
 from admin_app.services import audit, budgets, codes, mailer, users
+from admin_app.services.code_mail import CodeSent, code_sent, decoy_code
 from admin_app.services.context import RequestContext
 from admin_app.services.hashing import passwords
-from admin_app.services.signin import CodeSent, code_sent, decoy_code
 from admin_app.services.throttle import keyed
 from admin_app.settings import Settings
 

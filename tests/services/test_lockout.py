@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from admin_app.errors import RateLimited
 from admin_app.models import User
-from admin_app.services import lockout, reset_links, signin, throttle
+from admin_app.services import code_mail, lockout, reset_links, signin, throttle
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -54,7 +54,7 @@ def test_a_code_sign_in_reopens_the_account(
     travel(throttle.MAX_LOCK_SECONDS + 1)  # the short wait passes; the lock does not
     sent = signin.begin(db, settings=settings, identifier="ada", password=None, ctx=CTX)
     db.commit()
-    assert isinstance(sent, signin.CodeSent)
+    assert isinstance(sent, code_mail.CodeSent)
     code = smtp_server.inbox.code_for("ada@example.com")
     signin.complete(db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX)
     db.commit()

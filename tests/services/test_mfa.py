@@ -11,7 +11,7 @@ from sqlmodel import Session
 from admin_app.errors import InvalidCredentials
 from admin_app.models import User
 from admin_app.services import codes, mfa, signin
-from admin_app.services.signin import CodeSent
+from admin_app.services.code_mail import CodeSent
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer

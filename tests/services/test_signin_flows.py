@@ -15,7 +15,7 @@ from admin_app.errors import AccountDisabled, InvalidCredentials, MailNotSent, R
 from admin_app.mail import templates
 from admin_app.models import AuthSession, OneTimeCode, RefreshToken, User
 from admin_app.services import codes, mailer, signin
-from admin_app.services.signin import CodeSent
+from admin_app.services.code_mail import CodeSent
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import Inbox, SmtpServer

@@ -20,8 +20,8 @@ from admin_app.errors import (
 )
 from admin_app.models import OneTimeCode, User
 from admin_app.services import codes, signin, signup, users
+from admin_app.services.code_mail import CodeSent
 from admin_app.services.hashing import passwords
-from admin_app.services.signin import CodeSent
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import Inbox, SmtpServer

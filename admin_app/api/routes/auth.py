@@ -21,9 +21,9 @@ from admin_app.api.schemas import (
 )
 from admin_app.db import session_scope
 from admin_app.services import api_tokens, mfa, signin, signup
+from admin_app.services.code_mail import CodeSent
 from admin_app.services.context import RequestContext
 from admin_app.services.principals import Principal
-from admin_app.services.signin import CodeSent
 from admin_app.services.users import NewUser
 from admin_app.settings import get_settings
 

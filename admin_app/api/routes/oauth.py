@@ -25,7 +25,7 @@ from admin_app.api.routes.browser_session import set_session_cookie
 from admin_app.db import session_scope
 from admin_app.errors import AccountDisabled, DomainError, SignupDisabled
 from admin_app.security.redirects import safe_next
-from admin_app.services import oauth, sessions, signin
+from admin_app.services import code_mail, oauth, sessions, signin
 from admin_app.services.context import RequestContext
 from admin_app.services.oauth import ProviderIdentity
 from admin_app.settings import Settings, get_settings
@@ -161,7 +161,7 @@ def _sign_in(identity: ProviderIdentity, ctx: RequestContext) -> tuple[str, str]
         user = oauth.resolve(db, settings=settings, identity=identity, ctx=ctx)
         if settings.auth_mode != "password" or user.mfa_enabled:
             # A provider replaces the password, not the code.
-            sent = signin.send_code(
+            sent = code_mail.send_code(
                 db,
                 settings=settings,
                 user=user,

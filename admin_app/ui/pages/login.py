@@ -10,9 +10,9 @@ from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
 from admin_app.services import signin
+from admin_app.services.code_mail import CodeSent
 from admin_app.services.context import RequestContext
 from admin_app.services.oauth import describe_methods
-from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button

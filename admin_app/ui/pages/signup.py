@@ -10,8 +10,8 @@ from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.passwords import check_policy
 from admin_app.services import signup, users
+from admin_app.services.code_mail import CodeSent
 from admin_app.services.context import RequestContext
-from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, form_error, submit_button

@@ -15,9 +15,9 @@ from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.codes import DIGITS
 from admin_app.security.redirects import safe_next
-from admin_app.services import codes, signin
+from admin_app.services import code_mail, codes, signin
+from admin_app.services.code_mail import CodeSent
 from admin_app.services.context import RequestContext
-from admin_app.services.signin import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, form_error
@@ -49,7 +49,7 @@ def resend_code(otp_session_id: str, ctx: RequestContext) -> CodeSent:
 def describe_flow(otp_session_id: str) -> CodeSent | None:
     with session_scope() as db:
         try:
-            return signin.code_sent(codes.pending(db, otp_session_id))
+            return code_mail.code_sent(codes.pending(db, otp_session_id))
         except DomainError:
             return None
 
