@@ -24,6 +24,7 @@ from admin_app.ui.pages import (  # noqa: F401  (importing a page module registe
     users,
     verify,
 )
+from admin_app.ui.state.stale_user import ForgetStaleUser
 
 # A team's own pages and permissions (APP_EXTENSIONS, docs/extending.md):
 # imported after the built-in ones, before the app is made.
@@ -47,5 +48,7 @@ app = rx.App(
     api_transformer=with_api,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
+# First of all middleware: before Reflex's own hydration sends the state.
+app.add_middleware(ForgetStaleUser(), index=0)
 app.register_lifespan_task(on_backend_start)
 app.register_lifespan_task(cleanup_loop)

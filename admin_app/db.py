@@ -88,7 +88,10 @@ def _loop_engine() -> Engine:
     them; the unbounded overflow means a rare second caller (another loop)
     gets a new connection rather than a wait.
     """
-    return make_engine(get_settings().database_url, pool_size=1, max_overflow=-1)
+    url = make_url(get_settings().database_url)
+    if url.database in (None, "", ":memory:"):
+        return get_engine()  # an in-memory database exists only in its own engine
+    return make_engine(str(url), pool_size=1, max_overflow=-1)
 
 
 _CACHED = (get_engine, _async_engine, _loop_engine)

@@ -46,8 +46,6 @@ def install(api: FastAPI) -> None:
 
     async def fallback(request: Request) -> Response:
         allowed = _allowed(api, request)
-        if "GET" in allowed:
-            allowed.add("HEAD")
         if not allowed:
             return error(404, SENTENCES[404], "not_found")
         allow = ", ".join(sorted(allowed | {"OPTIONS"}))

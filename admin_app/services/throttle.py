@@ -223,9 +223,10 @@ def _give_back(session: Session, key: str) -> None:
         .values(
             failures=c.failures - 1,
             streak=sa.case((c.streak > 0, c.streak - 1), else_=0),
-            blocked_until=sa.case(
-                (c.failures - 1 < FREE_FAILURES, sa.null()), else_=c.blocked_until
-            ),
+            # The attempt was admitted, so no wait was running before it: any
+            # wait now is the one its own count set. A right password must not
+            # leave it behind, or the code step after it would be refused.
+            blocked_until=sa.null(),
         )
     )
 

@@ -31,4 +31,4 @@ def test_api_paths_answer_json_even_where_no_route_is(server: AppServer) -> None
         assert answer.status_code == 404, (method, path)
         assert answer.json()["code"] == "not_found"
     options = httpx.options(f"{server.url}/api/users", timeout=10)
-    assert (options.status_code, options.headers["allow"]) == (204, "GET, HEAD, OPTIONS, POST")
+    assert (options.status_code, options.headers["allow"]) == (204, "GET, OPTIONS, POST")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Page, WebSocket, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
 from tests.e2e.conftest import PASSWORD, AppServer, path_is, sign_in, sign_out, unique
 
@@ -125,3 +125,36 @@ def test_a_reset_link_is_not_resent_by_a_later_page_load(
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
     assert frames, "no websocket frames were seen"
     assert not [frame for frame in frames if link.split("token=")[1] in frame]
+
+
+def test_a_session_ended_elsewhere_leaves_nothing_for_the_next_sign_in(
+    server: AppServer, admin: str, colleague: str, page: Page, browser: Browser
+) -> None:
+    page.goto(f"{server.url}/login")
+    sign_in(page, admin)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto(f"{server.url}/users")
+    page.get_by_label("Search").fill(colleague)
+    expect(page.get_by_role("cell", name=colleague)).to_be_visible()
+
+    # The same admin, in another browser, signs out every other session.
+    other = browser.new_context()
+    try:
+        theirs = other.new_page()
+        theirs.goto(f"{server.url}/login")
+        sign_in(theirs, admin)
+        expect(theirs.get_by_role("heading", name="Dashboard")).to_be_visible()
+        theirs.goto(f"{server.url}/profile")
+        theirs.get_by_role("button", name="Sign out other sessions").click()
+        expect(theirs.get_by_role("status")).to_be_visible()
+    finally:
+        other.close()
+
+    # This tab was not signed out by its own hand: the next sign-in here.
+    frames = next(_frames(page))
+    page.goto(f"{server.url}/login")
+    expect(page.get_by_label("Email or username")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Email or username")).to_be_visible()
+    assert frames, "no websocket frames were seen"
+    assert not [f for f in frames if colleague in f], "the old user list reached the page"

@@ -198,3 +198,24 @@ def test_twenty_parallel_wrong_passwords_are_refused_as_serial_ones(
     assert outcomes == ["invalid_credentials"] * 5 + ["too_many_attempts"] * 15
     assert _failures(engine, throttle.account_key(ada.id or 0)) == 5
     assert _failures(engine, throttle.address_key(CTX.ip)) == 5
+
+
+@pytest.mark.parametrize("failures", [5, 9])
+def test_a_right_password_after_the_wait_leaves_no_wait_for_the_code(
+    db: Session, settings: Settings, make_user: Callable[..., User], travel: Travel, failures: int
+) -> None:
+    """password+otp: the right password gives its attempt back, and the wait it set with it."""
+    user = make_user(username="ada")
+    for _ in range(failures):
+        throttle.record_failure(db, settings=settings, identifier="ada", ip="", user_id=user.id)
+    db.commit()
+    travel(throttle.lock_seconds(failures) + 1)
+    taken = throttle.take(db, settings=settings, identifier="ada", user_id=user.id, ip="")
+    throttle.give_back(db, taken)  # the password was right; a code is still to come
+    db.commit()
+    # The code step takes from the same account budget: it must be let in.
+    code_try = throttle.take(
+        db, settings=settings, identifier="ada", user_id=user.id, ip="", hard=False
+    )
+    throttle.succeeded(db, code_try)
+    db.commit()

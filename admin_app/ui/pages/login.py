@@ -75,6 +75,11 @@ class LoginState(AuthState):
 
     @rx.event
     async def load(self):
+        user = await self._session_user()
+        if user is None:
+            # Signed out, however it ended: the next sign-in on this tab
+            # starts from empty page states.
+            (await self.get_state(AuthState))._forget_everything()
         settings = get_settings()
         self.uses_password = settings.uses_passwords
         self.signup_enabled = settings.signup_enabled
@@ -83,7 +88,7 @@ class LoginState(AuthState):
         self.busy = False
         self.error = notice(dict(self.router.url.query_parameters))
         self.providers = provider_entries([p.name for p in settings.oauth], self._next())
-        if await self._session_user() is not None:
+        if user is not None:
             return rx.redirect(self._next())
         self.loaded = True
         return None

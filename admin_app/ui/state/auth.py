@@ -25,6 +25,28 @@ from admin_app.ui.navigation import post_to
 COOKIE_NAME = "token"
 
 
+def token_from_cookie(cookie_header: str) -> str | None:
+    """The `token` cookie's value from a Cookie header, if any."""
+    try:
+        jar = SimpleCookie(cookie_header)
+    except CookieError:
+        return None
+    morsel = jar.get(COOKIE_NAME)
+    return morsel.value if morsel else None
+
+
+async def session_user(token: str | None) -> sessions.SessionUser | None:
+    """The signed-in user behind a session token, checked in a thread."""
+    if not token:
+        return None
+
+    def check() -> sessions.SessionUser | None:
+        with read_connection() as db:
+            return sessions.current_user(db, settings=get_settings(), token=token)
+
+    return await asyncio.to_thread(check)
+
+
 class AuthState(rx.State):
     signed_in: bool = False
     username: str = ""
@@ -44,12 +66,7 @@ class AuthState(rx.State):
         return "".join(part[0] for part in parts[:2]).upper() or self.username[:1].upper()
 
     def _token(self) -> str | None:
-        try:
-            jar = SimpleCookie(self.router.headers.cookie)
-        except CookieError:
-            return None
-        morsel = jar.get(COOKIE_NAME)
-        return morsel.value if morsel else None
+        return token_from_cookie(self.router.headers.cookie)
 
     def _request_context(self) -> RequestContext:
         headers = self.router.headers
@@ -63,15 +80,7 @@ class AuthState(rx.State):
         )
 
     async def _session_user(self) -> sessions.SessionUser | None:
-        token = self._token()
-        if not token:
-            return None
-
-        def check() -> sessions.SessionUser | None:
-            with read_connection() as db:
-                return sessions.current_user(db, settings=get_settings(), token=token)
-
-        return await asyncio.to_thread(check)
+        return await session_user(self._token())
 
     async def _principal(self) -> Principal | None:
         """The signed-in user with roles and permissions, re-checked on the server.
@@ -115,13 +124,18 @@ class AuthState(rx.State):
         those without the page's permission are refused, the rest get the page's
         own on_load. The page is looked up on the server, by its route."""
         user = await self._session_user()
+        auth = await self.get_state(AuthState)
+        if auth._user_id and (user is None or user.user_id != auth._user_id):
+            # The session ended some other way (idle, revoked, disabled) or
+            # another user signed in on this tab: nothing of the last one stays.
+            auth._forget_everything()
         self._show(user)
         page = page_catalogue.find(self.router.route_id)
         needed = page.permission if page else None
         held = user.permissions if user else ()
         self.refused = needed if user and needed and needed not in held else ""
         if user is None:
-            (await self.get_state(AuthState))._forget_everything()
+            auth._forget_everything()
             path = self.router.url.path or routes.DASHBOARD
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
