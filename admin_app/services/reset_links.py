@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from admin_app.clock import now
-from admin_app.errors import DomainError
+from admin_app.errors import DomainError, MailNotSent
 from admin_app.mail.senders import Sender
 from admin_app.models import ResetLink, User
 from admin_app.security.randomness import digest, new_token
@@ -109,7 +109,16 @@ def request_by_email(
         return mailer.send_timer.delay()
     session.commit()
     link = issue(session, settings=settings, user=user, ctx=ctx, actor_id=None)
-    mailer.send_reset_link(settings, to=user.email, url=link.url, sender=sender)
+    # Kept before the mail goes: no write transaction waits on the mail server.
+    session.commit()
+    try:
+        mailer.send_reset_link(settings, to=user.email, url=link.url, sender=sender)
+    except MailNotSent:
+        # The link that never went dies, and the answer is the unknown
+        # address's: an SMTP outage must not tell which addresses exist.
+        expire_for(session, user_id=user.id)
+        audit.record(session, kind="mail.failed", ctx=ctx, user_id=user.id, what="reset_link")
+        session.commit()
     return 0.0
 
 

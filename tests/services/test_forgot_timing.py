@@ -62,3 +62,24 @@ def test_past_the_link_cap_the_answer_takes_as_long_as_for_nobody(
     assert len(smtp_server.inbox.to("ada@example.com")) == 3
     assert abs(capped - nobody) < 0.15
     assert capped > MAIL_SECONDS * 0.75
+
+
+def test_a_mail_server_that_is_down_tells_nothing_and_leaves_no_link(
+    db: Session, make_settings: Callable[..., Settings], make_user: MakeUser
+) -> None:
+    from sqlmodel import select
+
+    from admin_app.models import AuditEvent, ResetLink
+    from tests.support.postgres import free_port
+
+    down = make_settings(
+        AUTH_MODE="otp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_SECURITY="none"
+    )
+    user = make_user(email="ada@example.com")
+    # The same answer as for an address without an account: no error, no 503.
+    assert reset_links.request_by_email(db, settings=down, email="ada@example.com", ctx=CTX) == 0
+    db.commit()
+    links = db.exec(select(ResetLink).where(ResetLink.user_id == user.id)).all()
+    assert links and all(link.used_at is not None for link in links)
+    kinds = db.exec(select(AuditEvent.kind).where(AuditEvent.user_id == user.id)).all()
+    assert "mail.failed" in kinds
