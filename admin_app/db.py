@@ -97,22 +97,22 @@ def _loop_engine() -> Engine:
 _CACHED = (get_engine, _async_engine, _loop_engine)
 
 
-def dispose_all() -> None:
-    """Close every engine's connections (before serving: the parent keeps no sockets)."""
+def _drop_engines(*, close: bool) -> None:
     for cached in _CACHED:
         if cached.cache_info().currsize:
             engine = cached()
-            (engine.sync_engine if isinstance(engine, AsyncEngine) else engine).dispose()
+            (engine.sync_engine if isinstance(engine, AsyncEngine) else engine).dispose(close=close)
         cached.cache_clear()
+
+
+def dispose_all() -> None:
+    """Close every engine's connections (before serving: the parent keeps no sockets)."""
+    _drop_engines(close=True)
 
 
 def _after_fork_in_child() -> None:
     # close=False: the sockets belong to the parent, which may still use them.
-    for cached in _CACHED:
-        if cached.cache_info().currsize:
-            engine = cached()
-            (engine.sync_engine if isinstance(engine, AsyncEngine) else engine).dispose(close=False)
-        cached.cache_clear()
+    _drop_engines(close=False)
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

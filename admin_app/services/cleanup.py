@@ -28,7 +28,6 @@ from admin_app.models import (
 )
 from admin_app.services import throttle
 
-ACCOUNT_PREFIX = throttle.account_key(0).removesuffix("0")
 # Past every window that counts rows (codes an hour, tries a day).
 MARGIN = dt.timedelta(days=1)
 
@@ -80,7 +79,7 @@ def run(session: Session, *, audit_retention_days: int) -> Removed:
             sa.and_(
                 limits.c.updated_at < moment - throttle.QUIET_RESET - MARGIN,
                 sa.or_(limits.c.blocked_until.is_(None), limits.c.blocked_until < moment),
-                sa.or_(limits.c.streak == 0, ~limits.c.key.startswith(ACCOUNT_PREFIX)),
+                sa.or_(limits.c.streak == 0, ~limits.c.key.startswith(throttle.ACCOUNT_PREFIX)),
             ),
         ),
         audit_events=_delete(

@@ -61,8 +61,11 @@ def identifier_key(settings: Settings, identifier: str) -> str:
     return f"id:{keyed(settings, identifier.strip().casefold())}"
 
 
+ACCOUNT_PREFIX = "acct:"
+
+
 def account_key(user_id: int) -> str:
-    return f"acct:{user_id}"
+    return f"{ACCOUNT_PREFIX}{user_id}"
 
 
 def subject_key(settings: Settings, *, identifier: str, user_id: int | None) -> str:

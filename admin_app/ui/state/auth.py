@@ -124,18 +124,17 @@ class AuthState(rx.State):
         those without the page's permission are refused, the rest get the page's
         own on_load. The page is looked up on the server, by its route."""
         user = await self._session_user()
-        auth = await self.get_state(AuthState)
-        if auth._user_id and (user is None or user.user_id != auth._user_id):
+        if self._user_id and (user is None or user.user_id != self._user_id):
             # The session ended some other way (idle, revoked, disabled) or
             # another user signed in on this tab: nothing of the last one stays.
-            auth._forget_everything()
+            self._forget_everything()
         self._show(user)
         page = page_catalogue.find(self.router.route_id)
         needed = page.permission if page else None
         held = user.permissions if user else ()
         self.refused = needed if user and needed and needed not in held else ""
         if user is None:
-            auth._forget_everything()
+            self._forget_everything()
             path = self.router.url.path or routes.DASHBOARD
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
@@ -155,8 +154,7 @@ class AuthState(rx.State):
 
     @rx.event
     async def sign_out(self):
-        auth = await self.get_state(AuthState)
-        auth._forget_everything()
+        self._forget_everything()
         # The tab's state is kept under its client token (sessionStorage):
         # drop it too, so the page after sign-out starts from a fresh state.
         return [rx.call_script("window.sessionStorage.clear()"), post_to(routes.SIGN_OUT)]
