@@ -18,12 +18,12 @@ from admin_app.ui.pages import (  # noqa: F401  (importing a page module registe
     forgot_password,
     login,
     mailbox,
-    profile,
     reset_password,
     signup,
-    users,
     verify,
 )
+from admin_app.ui.pages.profile import page as profile_page  # noqa: F401
+from admin_app.ui.pages.users import page as users_page  # noqa: F401
 from admin_app.ui.state.stale_user import ForgetStaleUser
 
 # A team's own pages and permissions (APP_EXTENSIONS, docs/extending.md):

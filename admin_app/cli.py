@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from admin_app import migrate
 from admin_app.db import dispose_all, session_scope
 from admin_app.errors import DomainError, NotFound
-from admin_app.services import users
-from admin_app.services.bootstrap import ensure_superadmin
-from admin_app.services.context import RequestContext
+from admin_app.services.accounts import users
+from admin_app.services.accounts.bootstrap import ensure_superadmin
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import SettingsError, get_settings
 
 

@@ -8,12 +8,11 @@ import logging
 
 from sqlalchemy.engine import make_url
 
-from admin_app import migrate
+from admin_app import migrate, paths
 from admin_app.db import session_scope
 from admin_app.services import cleanup
-from admin_app.services.bootstrap import ensure_superadmin
+from admin_app.services.accounts.bootstrap import ensure_superadmin
 from admin_app.settings import Settings, get_settings
-from admin_app.ui import routes
 
 log = logging.getLogger(__name__)
 CLEANUP_EVERY_SECONDS = 10 * 60
@@ -25,7 +24,7 @@ def summary(settings: Settings, *, host: str, port: int) -> str:
     if settings.smtp_host:
         mail = f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security})"
     elif settings.dev_mailbox:
-        mail = f"console and {settings.app_url}{routes.MAILBOX}"
+        mail = f"console and {settings.app_url}{paths.MAILBOX}"
     elif settings.is_production:
         mail = "not sent (no SMTP_HOST; the console shows only recipients and subjects)"
     else:

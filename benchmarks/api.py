@@ -129,8 +129,8 @@ def main() -> None:
 
     from admin_app import migrate
     from admin_app.db import session_scope
-    from admin_app.services import users
-    from admin_app.services.context import RequestContext
+    from admin_app.services.accounts import users
+    from admin_app.services.request_context import RequestContext
     from admin_app.settings import get_settings
 
     migrate.upgrade()
@@ -167,7 +167,7 @@ def main() -> None:
 
 
 def report(base: str, seconds: int) -> None:
-    from admin_app.services.hashing import passwords
+    from admin_app.services.accounts.hasher import passwords
     from admin_app.settings import get_settings
 
     pair = post(f"{base}/auth/login", {"email": "ada@example.com", "password": PASSWORD})
@@ -254,8 +254,10 @@ def database_cost(iterations: int = 1000) -> None:
 
     from admin_app.db import get_engine, read_connection, session_scope
     from admin_app.security.randomness import new_id
-    from admin_app.services import api_tokens, principals, throttle, users
-    from admin_app.services.context import RequestContext
+    from admin_app.services.access import api_tokens, principals
+    from admin_app.services.accounts import users
+    from admin_app.services.limits import throttle
+    from admin_app.services.request_context import RequestContext
     from admin_app.settings import get_settings
 
     settings = get_settings()

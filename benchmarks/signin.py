@@ -393,10 +393,10 @@ def benchmark(args: argparse.Namespace) -> int:
 
     from admin_app import migrate
     from admin_app.db import session_scope
-    from admin_app.services import sessions
-    from admin_app.services.context import RequestContext
-    from admin_app.services.hashing import passwords
-    from admin_app.services.users import NewUser, create_user
+    from admin_app.services.access import browser_sessions
+    from admin_app.services.accounts.hasher import passwords
+    from admin_app.services.accounts.users import NewUser, create_user
+    from admin_app.services.request_context import RequestContext
     from admin_app.settings import get_settings
     from admin_app.ui.pages import login
 
@@ -485,14 +485,14 @@ def benchmark(args: argparse.Namespace) -> int:
 
     ticket = sign_in()
     with session_scope() as db:
-        cookie = sessions.redeem_handoff(db, settings=settings, ticket=ticket)
+        cookie = browser_sessions.redeem_handoff(db, settings=settings, ticket=ticket)
     if cookie is None:
         raise RuntimeError("the hand-off ticket from the sign-in did not redeem")
 
-    def page_check() -> sessions.SessionUser | None:
+    def page_check() -> browser_sessions.SessionUser | None:
         # The worker-thread half of admin_app.ui.state.auth.AuthState._session_user.
         with session_scope() as db:
-            return sessions.current_user(db, settings=get_settings(), token=cookie)
+            return browser_sessions.current_user(db, settings=get_settings(), token=cookie)
 
     gc.callbacks.append(GC)
     try:

@@ -56,8 +56,8 @@ def free_port() -> int:
 def seed(count: int) -> None:
     from admin_app import migrate
     from admin_app.db import dispose_all, session_scope
-    from admin_app.services import users
-    from admin_app.services.context import RequestContext
+    from admin_app.services.accounts import users
+    from admin_app.services.request_context import RequestContext
     from admin_app.settings import get_settings
 
     migrate.upgrade()

@@ -84,8 +84,9 @@ def main() -> None:
 
     from admin_app import migrate
     from admin_app.db import session_scope
-    from admin_app.services import admin_users, permissions
-    from admin_app.services.principals import Principal
+    from admin_app.services.access import permissions
+    from admin_app.services.access.principals import Principal
+    from admin_app.services.admin import directory
 
     migrate.upgrade()
     admin = Principal(
@@ -101,7 +102,7 @@ def main() -> None:
     def listing(**kwargs: object) -> Callable[[], object]:
         def run() -> object:
             with session_scope() as db:
-                return admin_users.search(db, actor=admin, page_size=25, **kwargs)  # type: ignore[arg-type]
+                return directory.search(db, actor=admin, page_size=25, **kwargs)  # type: ignore[arg-type]
 
         return run
 

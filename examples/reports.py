@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from admin_app.db import read_connection
 from admin_app.models import User
-from admin_app.services import permissions
+from admin_app.services.access import permissions
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.state.auth import AuthState

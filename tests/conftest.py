@@ -21,8 +21,8 @@ from admin_app import migrate
 from admin_app.clock import clock
 from admin_app.db import make_engine
 from admin_app.models import User
-from admin_app.services import users
-from admin_app.services.context import RequestContext
+from admin_app.services.accounts import users
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings, load_settings
 from tests.support import postgres
 from tests.support.smtp import SmtpServer

@@ -5,17 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from admin_app import __version__
+from admin_app import __version__, paths
 from admin_app.api import errors, fallback
 from admin_app.api.dev_mailbox_gate import DevMailboxGate
 from admin_app.api.routes import audit, auth, browser_session, health, info, keys, oauth, users
 from admin_app.api.security_headers import SecurityHeaders
 from admin_app.security.keys import derive
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 
 # Token answers and pages that show a secret are never cached.
-NO_STORE = ("/auth", "/api", *routes.SHOWS_SECRETS)
+NO_STORE = ("/auth", "/api", *paths.SHOWS_SECRETS)
 
 
 def oauth_state_secret(jwt_secret: str) -> str:

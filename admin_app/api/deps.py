@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from admin_app.api.context import request_context
+from admin_app.api.client import request_context
 from admin_app.errors import NotAuthenticated
-from admin_app.services import api_keys, principals
-from admin_app.services.context import RequestContext
-from admin_app.services.principals import Principal
+from admin_app.services.access import api_keys, principals
+from admin_app.services.access.principals import Principal
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import get_settings
 
 

@@ -26,7 +26,7 @@ from admin_app.models import (
     RefreshToken,
     ResetLink,
 )
-from admin_app.services import throttle
+from admin_app.services.limits import throttle
 
 # Past every window that counts rows (codes an hour, tries a day).
 MARGIN = dt.timedelta(days=1)

@@ -7,8 +7,9 @@ from typing import Any
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.settings import get_settings
-from admin_app.ui import page_catalogue, routes
+from admin_app.ui import page_catalogue
 from admin_app.ui.page_catalogue import NavEntry, ProtectedPage
 from admin_app.ui.state.auth import AuthState
 
@@ -81,7 +82,7 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("user", size=16), "Profile", on_click=rx.redirect(routes.PROFILE)),
+            rx.menu.item(rx.icon("user", size=16), "Profile", on_click=rx.redirect(paths.PROFILE)),
             rx.menu.item(
                 rx.icon("sun-moon", size=16), "Light / dark theme", on_click=rx.toggle_color_mode
             ),
@@ -156,7 +157,7 @@ def refusal() -> rx.Component:
             "You need the ",
             rx.code(AuthState.refused),
             " permission to see this page. ",
-            rx.link("Back to the dashboard", href=routes.DASHBOARD),
+            rx.link("Back to the dashboard", href=paths.DASHBOARD),
         ),
         icon="shield-x",
         color_scheme="red",
@@ -197,7 +198,7 @@ def protected_page(
     """Declare a signed-in page: `@rx.page` inside the sidebar frame, guarded on the server.
 
     At every load the guard checks the session, then `permission` (a name
-    registered with `admin_app.services.permissions.register`), and only then
+    registered with `admin_app.services.access.permissions.register`), and only then
     runs `on_load`. `nav` puts the page in the sidebar, shown only to those
     who hold `permission`. Event handlers of the page must still check the
     permission through the services they call: hiding a page is not protection.

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from admin_app.mail import outbox
 from admin_app.models import User
-from admin_app.services import mailer, signup
+from admin_app.services.accounts import signup
 from tests.api import keys_conftest_helpers as h
 from tests.api.test_api_limits import PROXY, behind_proxy, from_ip
 from tests.support.smtp import SmtpServer
@@ -101,7 +102,7 @@ def test_decoy_waits_do_not_hold_the_thread_pool(
     client = api_client(mode="otp")
     make_user(username="ada", email="ada@example.com")
     client.post("/auth/login", json={"email": "ada@example.com"})  # warm up
-    monkeypatch.setattr(mailer.send_timer, "_average", 2.0)
+    monkeypatch.setattr(outbox.send_timer, "_average", 2.0)
     started = threading.Event()
 
     def decoy(n: int) -> int:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from admin_app import __version__
 from admin_app.models import RefreshToken, User
-from admin_app.services.permissions import names as catalogue_names
+from admin_app.services.access.permissions import names as catalogue_names
 from tests.conftest import PASSWORD
 from tests.support.smtp import SmtpServer
 

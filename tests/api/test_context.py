@@ -6,7 +6,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 
-from admin_app.api.context import request_context
+from admin_app.api.client import request_context
 from admin_app.settings import load_settings
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from admin_app import cli
 from admin_app.models import ApiKey, AuditEvent, User
-from admin_app.services import bootstrap, profile, reset_links
+from admin_app.services.accounts import bootstrap, profile, reset_links
 from admin_app.settings import get_settings, load_settings
 from tests.api import keys_conftest_helpers as h
 from tests.conftest import CTX, PASSWORD

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from admin_app.clock import now
 from admin_app.models import ApiKey, User
-from admin_app.services.permissions import names as catalogue_names
+from admin_app.services.access.permissions import names as catalogue_names
 from tests.api import keys_conftest_helpers as h
 
 ApiClient = Callable[..., TestClient]

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from admin_app.models import User
-from admin_app.services import users
+from admin_app.services.accounts import users
 from tests.api import keys_conftest_helpers as h
 
 ApiClient = Callable[..., TestClient]

@@ -30,7 +30,7 @@ from admin_app.api.app import build_api
 from admin_app.api.routes import oauth as oauth_routes
 from admin_app.db import get_engine
 from admin_app.models import AuditEvent, AuthSession, OAuthAccount, User
-from admin_app.services import sessions
+from admin_app.services.access import browser_sessions
 from admin_app.settings import get_settings
 from tests.conftest import TEST_SECRET
 from tests.support.github import GitHubEmail, GitHubProvider, GitHubUser
@@ -236,7 +236,9 @@ def _signed_in(answer: httpx.Response, engine: Engine, next_path: str = "/profil
     assert "secure" not in flags  # served over http here
     assert "max-age" not in flags and "expires" not in flags  # a browser-session cookie
     with Session(engine) as fresh:
-        user = sessions.current_user(fresh, settings=get_settings(), token=value.partition("=")[2])
+        user = browser_sessions.current_user(
+            fresh, settings=get_settings(), token=value.partition("=")[2]
+        )
     assert user is not None, "the cookie does not open a live session"
     return user.user_id
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from admin_app.errors import NotAuthenticated
 from admin_app.models import User
-from admin_app.services import api_keys, principals, reads
+from admin_app.services.access import api_keys, principals, reads
 from admin_app.settings import get_settings
 from tests.api import keys_conftest_helpers as h
 

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from admin_app.clock import now
 from admin_app.models import AuditEvent, AuthSession, ResetLink, User
-from admin_app.services import reset_links, sessions
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts import reset_links
 from admin_app.settings import Settings
 from tests.api import keys_conftest_helpers as h
 from tests.conftest import CTX, PASSWORD
@@ -274,7 +275,7 @@ def test_disable_ends_every_credential_at_once_then_enable(
     pair = h.login(client, "ada")
     adas = h.bearer(pair["access_token"])
     with Session(engine) as db:
-        browser = sessions.start(db, settings=settings, user_id=ada.id or 0, ctx=CTX)
+        browser = browser_sessions.start(db, settings=settings, user_id=ada.id or 0, ctx=CTX)
         db.commit()
     assert _ok(client.get("/auth/me", headers=adas))["username"] == "ada"
 

@@ -22,8 +22,9 @@ from sqlmodel import Session
 from admin_app import migrate
 from admin_app.db import make_engine
 from admin_app.security.passwords import Passwords
-from admin_app.services import sessions, users
-from admin_app.services.context import RequestContext
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts import users
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +149,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
             assert user.id is not None
             for _ in range(n_sessions):
-                sessions.start(session, settings=settings, user_id=user.id, ctx=ctx)
+                browser_sessions.start(session, settings=settings, user_id=user.id, ctx=ctx)
         session.commit()
     engine.dispose()
     return data_dir / DB_NAME

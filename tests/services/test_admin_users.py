@@ -20,24 +20,18 @@ from admin_app.errors import (
     ValidationFailed,
 )
 from admin_app.models import ApiKey, AuditEvent, AuthSession, RefreshToken, ResetLink, User
-from admin_app.services import (
-    admin_users,
-    api_keys,
-    api_tokens,
-    principals,
-    reset_links,
-    sessions,
-    users,
-)
-from admin_app.services.hashing import passwords
-from admin_app.services.principals import Principal
+from admin_app.services.access import api_keys, api_tokens, browser_sessions, principals
+from admin_app.services.access.principals import Principal
+from admin_app.services.accounts import reset_links, users
+from admin_app.services.accounts.hasher import passwords
+from admin_app.services.admin import directory
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
-Changes = admin_users.UserChanges
+Changes = directory.UserChanges
 
 
 def _principal(db: Session, user: User) -> Principal:
@@ -45,13 +39,13 @@ def _principal(db: Session, user: User) -> Principal:
     return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
-def _names(page: admin_users.Page[admin_users.UserRow]) -> list[str]:
+def _names(page: directory.Page[directory.UserRow]) -> list[str]:
     return [row.username for row in page.items]
 
 
-def _update(db: Session, actor: User, target: User, **changes: Any) -> admin_users.UserRow:
+def _update(db: Session, actor: User, target: User, **changes: Any) -> directory.UserRow:
     try:
-        row = admin_users.update(
+        row = directory.update(
             db,
             actor=_principal(db, actor),
             user_id=target.id or 0,
@@ -67,7 +61,7 @@ def _update(db: Session, actor: User, target: User, **changes: Any) -> admin_use
 
 def _delete(db: Session, actor: User, target: User) -> None:
     try:
-        admin_users.delete(db, actor=_principal(db, actor), user_id=target.id or 0, ctx=CTX)
+        directory.delete(db, actor=_principal(db, actor), user_id=target.id or 0, ctx=CTX)
     except Exception:
         db.rollback()
         raise
@@ -126,7 +120,7 @@ def people(db: Session, make_user: MakeUser) -> dict[str, User]:
 
 
 def _search(db: Session, people: dict[str, User], **kwargs: Any) -> list[str]:
-    found = admin_users.search(db, actor=_principal(db, people["root"]), **kwargs)
+    found = directory.search(db, actor=_principal(db, people["root"]), **kwargs)
     assert found.total == len(found.items)
     return _names(found)
 
@@ -213,18 +207,18 @@ def test_paging_carries_the_total(db: Session, people: dict[str, User]) -> None:
     actor = _principal(db, people["root"])
     seen: list[str] = []
     for number, size in ((1, 4), (2, 4)):
-        page = admin_users.search(db, actor=actor, page=number, page_size=size)
+        page = directory.search(db, actor=actor, page=number, page_size=size)
         assert (page.total, page.page, page.page_size) == (6, number, 4)
         seen += _names(page)
     assert len(page.items) == 2
     assert seen == sorted(seen) and len(set(seen)) == 6
-    beyond = admin_users.search(db, actor=actor, page=3, page_size=4)
+    beyond = directory.search(db, actor=actor, page=3, page_size=4)
     assert (beyond.items, beyond.total) == ([], 6)
-    narrowed = admin_users.search(db, actor=actor, query="lovelace", page_size=1)
+    narrowed = directory.search(db, actor=actor, query="lovelace", page_size=1)
     assert (len(narrowed.items), narrowed.total) == (1, 2)
     for page_number, size in ((0, 10), (1, 0), (1, 101)):
         with pytest.raises(ValidationFailed):
-            admin_users.search(db, actor=actor, page=page_number, page_size=size)
+            directory.search(db, actor=actor, page=page_number, page_size=size)
 
 
 def test_every_operation_needs_its_permission(
@@ -233,13 +227,13 @@ def test_every_operation_needs_its_permission(
     plain = _principal(db, people["ada"])
     target = people["grace"].id or 0
     attempts: list[Callable[[], object]] = [
-        lambda: admin_users.search(db, actor=plain),
-        lambda: admin_users.get_row(db, actor=plain, user_id=target),
-        lambda: admin_users.update(
+        lambda: directory.search(db, actor=plain),
+        lambda: directory.get_row(db, actor=plain, user_id=target),
+        lambda: directory.update(
             db, actor=plain, user_id=target, changes=Changes(is_admin=True), ctx=CTX
         ),
-        lambda: admin_users.delete(db, actor=plain, user_id=target, ctx=CTX),
-        lambda: admin_users.create(
+        lambda: directory.delete(db, actor=plain, user_id=target, ctx=CTX),
+        lambda: directory.create(
             db,
             actor=plain,
             settings=settings,
@@ -268,7 +262,7 @@ def test_create_in_password_mode_sends_nothing(
         SMTP_PORT=smtp_server.port,
         SMTP_SECURITY="none",
     )
-    row = admin_users.create(
+    row = directory.create(
         db,
         actor=_principal(db, root),
         settings=settings,
@@ -301,7 +295,7 @@ def test_create_in_otp_mode_mails_a_welcome(
         SMTP_SECURITY="none",
         APP_URL="https://admin.example.org",
     )
-    row = admin_users.create(
+    row = directory.create(
         db,
         actor=_principal(db, root),
         settings=settings,
@@ -364,7 +358,7 @@ def test_disable_ends_sessions_refresh_tokens_and_access_tokens_then_enable(
 ) -> None:
     root, ada = people["root"], people["ada"]
     assert ada.id is not None
-    browser = sessions.start(db, settings=settings, user_id=ada.id, ctx=CTX)
+    browser = browser_sessions.start(db, settings=settings, user_id=ada.id, ctx=CTX)
     pair = api_tokens.issue_pair(db, settings=settings, user=ada, ctx=CTX, method="password")
     db.commit()
     assert principals.authenticate_access(db, settings=settings, token=pair.access_token)
@@ -422,10 +416,10 @@ def test_the_last_active_admin_stays(db: Session, engine: Engine, make_user: Mak
         {"is_active": False},
         {"is_admin": False, "email": "x@y.z"},
     ):
-        with pytest.raises(admin_users.LastAdmin) as caught:
+        with pytest.raises(directory.LastAdmin) as caught:
             _update(db, root, root, **changes)
         assert (caught.value.code, caught.value.status) == ("last_admin", 409)
-    with pytest.raises(admin_users.LastAdmin):
+    with pytest.raises(directory.LastAdmin):
         _delete(db, root, root)
     assert users.get(db, root.id or 0).is_active is True
     assert users.role_names(db, root.id or 0) == ["Admin", "User"]
@@ -438,11 +432,11 @@ def test_the_last_active_admin_stays(db: Session, engine: Engine, make_user: Mak
     # With a second active Admin, either one can step down.
     second = make_user(username="second", admin=True)
     _update(db, root, root, is_admin=False)
-    with pytest.raises(admin_users.LastAdmin):
+    with pytest.raises(directory.LastAdmin):
         _update(db, second, second, is_active=False)
     _update(db, second, root, is_admin=True)
     _update(db, root, second, is_active=False)
-    with pytest.raises(admin_users.LastAdmin):
+    with pytest.raises(directory.LastAdmin):
         _delete(db, root, root)
     _update(db, root, second, is_active=True)
     _delete(db, second, root)
@@ -455,7 +449,7 @@ def test_delete_cascades_and_is_audited(
 ) -> None:
     root, grace = people["root"], people["grace"]
     assert grace.id is not None
-    sessions.start(db, settings=settings, user_id=grace.id, ctx=CTX)
+    browser_sessions.start(db, settings=settings, user_id=grace.id, ctx=CTX)
     api_tokens.issue_pair(db, settings=settings, user=grace, ctx=CTX, method="password")
     reset_links.issue(db, settings=settings, user=grace, ctx=CTX, actor_id=root.id)
     db.commit()
@@ -484,7 +478,7 @@ def test_delete_cascades_and_is_audited(
 
 
 def test_get_row(db: Session, people: dict[str, User]) -> None:
-    row = admin_users.get_row(
+    row = directory.get_row(
         db, actor=_principal(db, people["root"]), user_id=people["grace"].id or 0
     )
     assert (row.username, row.email, row.full_name) == (
@@ -494,7 +488,7 @@ def test_get_row(db: Session, people: dict[str, User]) -> None:
     )
     assert (row.is_admin, row.is_active, row.mfa_enabled) == (False, True, True)
     with pytest.raises(NotFound):
-        admin_users.get_row(db, actor=_principal(db, people["root"]), user_id=999_999)
+        directory.get_row(db, actor=_principal(db, people["root"]), user_id=999_999)
 
 
 def test_two_admins_cannot_demote_each_other_at_once(
@@ -513,7 +507,7 @@ def test_two_admins_cannot_demote_each_other_at_once(
             try:
                 started.set()
                 go.wait(5)
-                admin_users.update(
+                directory.update(
                     own,
                     actor=_principal(own, actor_user),
                     user_id=target.id or 0,
@@ -522,7 +516,7 @@ def test_two_admins_cannot_demote_each_other_at_once(
                 )
                 own.commit()
                 outcomes.append("demoted")
-            except admin_users.LastAdmin:
+            except directory.LastAdmin:
                 own.rollback()
                 outcomes.append("last_admin")
 

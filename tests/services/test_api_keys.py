@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 from admin_app.clock import now
 from admin_app.errors import NotAuthenticated, NotFound, ValidationFailed
 from admin_app.models import ApiKey, AuditEvent, User
-from admin_app.services import admin_users, api_keys, principals
-from admin_app.services.principals import Principal
+from admin_app.services.access import api_keys, principals
+from admin_app.services.access.principals import Principal
+from admin_app.services.admin import directory
 from tests.conftest import CTX
 
 MakeUser = Callable[..., User]
@@ -221,22 +222,22 @@ def test_a_key_never_outlives_its_owners_demotion_or_disabling(
     boss = make_user(password=None, admin=True)
     created = _create(db, owner, ["users:read", "api_keys:write"])
 
-    admin_users.update(
+    directory.update(
         db,
         actor=_principal(db, boss),
         user_id=owner.id or 0,
-        changes=admin_users.UserChanges(is_admin=False),
+        changes=directory.UserChanges(is_admin=False),
         ctx=CTX,
     )
     db.commit()
     # The owner keeps api_keys:write as a plain User; users:read is gone.
     assert _authenticate(db, created.key).permissions == ["api_keys:write"]
 
-    admin_users.update(
+    directory.update(
         db,
         actor=_principal(db, boss),
         user_id=owner.id or 0,
-        changes=admin_users.UserChanges(is_active=False),
+        changes=directory.UserChanges(is_active=False),
         ctx=CTX,
     )
     db.commit()

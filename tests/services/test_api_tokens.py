@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 from admin_app.errors import NotAuthenticated
 from admin_app.models import RefreshToken, User
 from admin_app.security import keys
-from admin_app.services import api_tokens, principals, users
-from admin_app.services.permissions import names as catalogue_names
+from admin_app.services.access import api_tokens, principals
+from admin_app.services.access.permissions import names as catalogue_names
+from admin_app.services.accounts import users
 from admin_app.settings import Settings
 from tests.conftest import CTX, TEST_SECRET
 

@@ -12,15 +12,11 @@ from sqlmodel import Session
 from admin_app.clock import now
 from admin_app.errors import PermissionDenied, ValidationFailed
 from admin_app.models import User
-from admin_app.services import (
-    admin_users,
-    api_keys,
-    audit,
-    audit_log,
-    principals,
-    reset_links,
-)
-from admin_app.services.principals import Principal
+from admin_app.services.access import api_keys, principals
+from admin_app.services.access.principals import Principal
+from admin_app.services.accounts import reset_links
+from admin_app.services.admin import directory
+from admin_app.services.audit import history, trail
 from admin_app.settings import Settings
 from tests.conftest import CTX
 
@@ -35,24 +31,24 @@ def _principal(db: Session, user: User) -> Principal:
 
 
 def _record(db: Session, kind: str, user: User | None = None, **detail: Any) -> None:
-    audit.record(db, kind=kind, ctx=CTX, user_id=user.id if user else None, **detail)
+    trail.record(db, kind=kind, ctx=CTX, user_id=user.id if user else None, **detail)
     db.commit()
 
 
 def test_events_come_newest_first_in_pages(db: Session, make_user: MakeUser) -> None:
     admin = make_user(password=None, admin=True)
     actor = _principal(db, admin)
-    baseline = audit_log.events(db, actor=actor).total
+    baseline = history.events(db, actor=actor).total
     for n in range(5):
         _record(db, "test.event", admin, n=n)
-    found = audit_log.events(db, actor=actor, kind="test")
+    found = history.events(db, actor=actor, kind="test")
     assert (found.total, found.page, found.page_size) == (5, 1, 50)
     assert [e.detail for e in found.items] == [{"n": n} for n in (4, 3, 2, 1, 0)]
     stamps = [e.created_at for e in found.items]
     assert stamps == sorted(stamps, reverse=True)
-    assert audit_log.events(db, actor=actor).total == baseline + 5
+    assert history.events(db, actor=actor).total == baseline + 5
 
-    pages = [audit_log.events(db, actor=actor, kind="test", page=p, page_size=2) for p in (1, 2, 3)]
+    pages = [history.events(db, actor=actor, kind="test", page=p, page_size=2) for p in (1, 2, 3)]
     assert [[e.detail["n"] for e in p.items] for p in pages] == [[4, 3], [2, 1], [0]]
     assert {p.total for p in pages} == {5}
     first = found.items[0]
@@ -63,9 +59,9 @@ def test_events_come_newest_first_in_pages(db: Session, make_user: MakeUser) -> 
         CTX.user_agent,
     )
     with pytest.raises(ValidationFailed):
-        audit_log.events(db, actor=actor, page=0)
+        history.events(db, actor=actor, page=0)
     with pytest.raises(ValidationFailed):
-        audit_log.events(db, actor=actor, page_size=101)
+        history.events(db, actor=actor, page_size=101)
 
 
 def test_filter_by_user_and_by_kind_family(db: Session, make_user: MakeUser) -> None:
@@ -81,7 +77,7 @@ def test_filter_by_user_and_by_kind_family(db: Session, make_user: MakeUser) -> 
     _record(db, "signin", None)
 
     def kinds(**filters: Any) -> list[tuple[str, int | None]]:
-        found = audit_log.events(db, actor=actor, **filters)
+        found = history.events(db, actor=actor, **filters)
         assert found.total == len(found.items)
         return [(e.kind, e.user_id) for e in found.items]
 
@@ -117,17 +113,17 @@ def test_administrative_events_name_who_did_them(
     )
     api_keys.revoke(db, user_id=root.id or 0, key_id=key.id, ctx=CTX)
     for changes in (
-        admin_users.UserChanges(is_admin=True),
-        admin_users.UserChanges(is_admin=False),
-        admin_users.UserChanges(is_active=False),
+        directory.UserChanges(is_admin=True),
+        directory.UserChanges(is_admin=False),
+        directory.UserChanges(is_active=False),
     ):
-        admin_users.update(
+        directory.update(
             db, actor=_principal(db, root), user_id=ada.id or 0, changes=changes, ctx=CTX
         )
     reset_links.issue(db, settings=settings, user=ada, ctx=CTX, actor_id=root.id)
     db.commit()
 
-    found = audit_log.events(db, actor=_principal(db, root), page_size=100).items
+    found = history.events(db, actor=_principal(db, root), page_size=100).items
     by_kind = {e.kind: e for e in found}
     for kind in ("role.granted", "role.revoked", "user.disabled", "reset_link.created"):
         event = by_kind[kind]
@@ -143,9 +139,9 @@ def test_administrative_events_name_who_did_them(
 def test_reading_the_log_needs_audit_read(db: Session, make_user: MakeUser) -> None:
     plain = _principal(db, make_user(password=None))
     with pytest.raises(PermissionDenied):
-        audit_log.events(db, actor=plain)
+        history.events(db, actor=plain)
     with pytest.raises(PermissionDenied):
-        audit_log.daily_signins(db, actor=plain)
+        history.daily_signins(db, actor=plain)
 
 
 def test_daily_signins_cover_14_days_oldest_first(
@@ -170,7 +166,7 @@ def test_daily_signins_cover_14_days_oldest_first(
     travel(5 * DAY)
     signin("signin.succeeded")
 
-    days = audit_log.daily_signins(db, actor=_principal(db, admin))
+    days = history.daily_signins(db, actor=_principal(db, admin))
     today = now().date()
     span = [today - dt.timedelta(days=13 - n) for n in range(14)]
     assert [d.day for d in days] == [day.strftime("%b %d") for day in span]
@@ -179,7 +175,7 @@ def test_daily_signins_cover_14_days_oldest_first(
     ]
     assert sum(d.signins for d in days) == 3
     assert sum(d.failures for d in days) == 2
-    assert len(audit_log.daily_signins(db, actor=_principal(db, admin), days=7)) == 7
+    assert len(history.daily_signins(db, actor=_principal(db, admin), days=7)) == 7
 
 
 def test_daily_signins_count_utc_days_whatever_the_database_zone(
@@ -214,6 +210,6 @@ def test_daily_signins_count_utc_days_whatever_the_database_zone(
     db.commit()
     if db.get_bind().dialect.name == "postgresql":
         db.execute(sa.text("SET TIME ZONE 'Pacific/Kiritimati'"))
-    days = audit_log.daily_signins(db, actor=_principal(db, admin))
+    days = history.daily_signins(db, actor=_principal(db, admin))
     assert (days[-1].signins, days[-1].failures) == (1, 0)
     assert (days[-2].signins, days[-2].failures) == (0, 1)

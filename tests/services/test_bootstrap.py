@@ -10,9 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin_app.models import AuditEvent, AuthSession, User
-from admin_app.services import sessions, users
-from admin_app.services.bootstrap import ensure_superadmin
-from admin_app.services.hashing import passwords
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts import users
+from admin_app.services.accounts.bootstrap import ensure_superadmin
+from admin_app.services.accounts.hasher import passwords
 from admin_app.settings import Settings, SettingsError
 from tests.conftest import CTX
 
@@ -65,7 +66,7 @@ def test_is_idempotent_and_does_not_sign_the_admin_out(
     boss = _boss(engine)
     assert boss is not None and boss.id is not None
     with Session(engine) as own:
-        session_id = sessions.start(own, settings=settings, user_id=boss.id, ctx=CTX).id
+        session_id = browser_sessions.start(own, settings=settings, user_id=boss.id, ctx=CTX).id
         own.commit()
     _run(engine, settings)
     _run(engine, settings)
@@ -189,7 +190,7 @@ def test_a_new_password_later_resets_it_and_signs_out(
     boss = _boss(engine)
     assert boss is not None and boss.id is not None
     with Session(engine) as own:
-        session_id = sessions.start(own, settings=first, user_id=boss.id, ctx=CTX).id
+        session_id = browser_sessions.start(own, settings=first, user_id=boss.id, ctx=CTX).id
         own.commit()
     second = make_settings(AUTH_MODE="password", SUPERADMIN_EMAIL=BOSS, SUPERADMIN_PASSWORD=SECOND)
     _run(engine, second)

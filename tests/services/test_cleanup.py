@@ -7,7 +7,11 @@ from sqlmodel import Session
 
 from admin_app.clock import now
 from admin_app.models import AuditEvent, AuthSession, HandoffTicket, OneTimeCode, RateLimit
-from admin_app.services import audit, cleanup, codes, sessions, throttle
+from admin_app.services import cleanup
+from admin_app.services.access import browser_sessions
+from admin_app.services.audit import trail
+from admin_app.services.limits import throttle
+from admin_app.services.signin import code_store
 from tests.conftest import CTX
 
 
@@ -18,11 +22,11 @@ def _count(db: Session, model: type) -> int:
 def _anonymous_traffic(db: Session, settings, n: int = 30) -> None:  # type: ignore[no-untyped-def]
     """What strangers leave behind: decoy codes, failure counters, audit rows."""
     for i in range(n):
-        codes.issue(
+        code_store.issue(
             db, settings=settings, purpose="signin", email=f"nobody{i}@example.com", user_id=None
         )
         throttle.record_failure(db, settings=settings, identifier=f"nobody{i}", ip=f"192.0.2.{i}")
-        audit.record(db, kind="signin.failed", ctx=CTX, identifier=f"nobody{i}")
+        trail.record(db, kind="signin.failed", ctx=CTX, identifier=f"nobody{i}")
     db.commit()
 
 
@@ -38,14 +42,14 @@ def test_fresh_rows_stay(db, settings) -> None:  # type: ignore[no-untyped-def]
 def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> None:  # type: ignore[no-untyped-def]
     _anonymous_traffic(db, settings)
     user = make_user()
-    old = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
-    sessions.issue_handoff(db, session_id=old.id)
+    old = browser_sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    browser_sessions.issue_handoff(db, session_id=old.id)
     db.commit()
 
     travel(2 * 24 * 3600)  # past every code, ticket, session lifetime and throttle reset
     moment = now()
-    live = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
-    codes.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
+    live = browser_sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    code_store.issue(db, settings=settings, purpose="signin", email=user.email, user_id=user.id)
     db.commit()
 
     removed = cleanup.run(db, audit_retention_days=400)

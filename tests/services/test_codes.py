@@ -16,15 +16,17 @@ from admin_app.errors import DomainError, RateLimited
 from admin_app.models import User
 from admin_app.security import codes as primitives
 from admin_app.security.keys import derive
-from admin_app.services import codes
+from admin_app.services.signin import code_store
 from admin_app.settings import Settings
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 
 
-def _issue(db: Session, settings: Settings, user: User, purpose: str = "signin") -> codes.Issued:
-    issued = codes.issue(
+def _issue(
+    db: Session, settings: Settings, user: User, purpose: str = "signin"
+) -> code_store.Issued:
+    issued = code_store.issue(
         db,
         settings=settings,
         purpose=purpose,
@@ -42,7 +44,9 @@ def _wrong(code: str) -> str:
 
 def _raw_row(engine: Engine, code_id: str) -> dict[str, object]:
     with engine.connect() as conn:
-        row = conn.execute(sa.select(codes.table).where(codes.table.c.id == code_id)).one()
+        row = conn.execute(
+            sa.select(code_store.table).where(code_store.table.c.id == code_id)
+        ).one()
     return dict(row._mapping)
 
 
@@ -99,18 +103,18 @@ def test_the_right_code_is_accepted_once(
 ) -> None:
     user = make_user()
     issued = _issue(db, settings, user)
-    row = codes.verify(db, settings=settings, code_id=issued.row.id, code=f" {issued.code} ")
+    row = code_store.verify(db, settings=settings, code_id=issued.row.id, code=f" {issued.code} ")
     db.commit()
     assert (row.id, row.user_id, row.purpose) == (issued.row.id, user.id, "signin")
-    assert codes.payload_of(row) == {"identifier": user.username}
+    assert code_store.payload_of(row) == {"identifier": user.username}
     assert _raw_row(engine, issued.row.id)["consumed_at"] is not None
 
     # The next request (its own session) finds the sign-in over.
     with Session(engine) as later:
-        with pytest.raises(codes.UnknownCodeSession):
-            codes.verify(later, settings=settings, code_id=issued.row.id, code=issued.code)
-        with pytest.raises(codes.UnknownCodeSession):
-            codes.pending(later, issued.row.id)
+        with pytest.raises(code_store.UnknownCodeSession):
+            code_store.verify(later, settings=settings, code_id=issued.row.id, code=issued.code)
+        with pytest.raises(code_store.UnknownCodeSession):
+            code_store.pending(later, issued.row.id)
 
 
 def test_wrong_codes_count_down_and_then_even_the_right_one_fails(
@@ -119,8 +123,8 @@ def test_wrong_codes_count_down_and_then_even_the_right_one_fails(
     issued = _issue(db, settings, make_user())
     left = []
     for attempt in [_wrong(issued.code), "12345", "abcdef", "", _wrong(_wrong(issued.code))]:
-        with pytest.raises(codes.WrongCode) as wrong:
-            codes.verify(db, settings=settings, code_id=issued.row.id, code=attempt)
+        with pytest.raises(code_store.WrongCode) as wrong:
+            code_store.verify(db, settings=settings, code_id=issued.row.id, code=attempt)
         assert wrong.value.code == "incorrect_code"
         assert wrong.value.field == "code"
         left.append((wrong.value.tries_left, str(wrong.value)))
@@ -128,8 +132,8 @@ def test_wrong_codes_count_down_and_then_even_the_right_one_fails(
     assert left[0][1] == "That code is not right. 4 tries left."
     assert left[3][1] == "That code is not right. 1 try left."
 
-    with pytest.raises(codes.CodeUsedUp):
-        codes.verify(db, settings=settings, code_id=issued.row.id, code=issued.code)
+    with pytest.raises(code_store.CodeUsedUp):
+        code_store.verify(db, settings=settings, code_id=issued.row.id, code=issued.code)
 
 
 def test_an_expired_code_fails(
@@ -142,27 +146,27 @@ def test_an_expired_code_fails(
     user = make_user()
     early = _issue(db, settings, user)
     travel(settings.otp_ttl - 5)
-    assert codes.verify(db, settings=settings, code_id=early.row.id, code=early.code)
+    assert code_store.verify(db, settings=settings, code_id=early.row.id, code=early.code)
     db.commit()
 
     late = _issue(db, settings, make_user())
     travel(settings.otp_ttl + 1)
-    with pytest.raises(codes.CodeExpired):
-        codes.verify(db, settings=settings, code_id=late.row.id, code=late.code)
+    with pytest.raises(code_store.CodeExpired):
+        code_store.verify(db, settings=settings, code_id=late.row.id, code=late.code)
 
     short = make_settings(OTP_TTL_SECONDS=120)
     brief = _issue(db, short, make_user())
     travel(121)
-    with pytest.raises(codes.CodeExpired):
-        codes.verify(db, settings=short, code_id=brief.row.id, code=brief.code)
+    with pytest.raises(code_store.CodeExpired):
+        code_store.verify(db, settings=short, code_id=brief.row.id, code=brief.code)
 
 
 def test_unknown_and_absurd_code_sessions_are_refused(db: Session, settings: Settings) -> None:
     for code_id in ["no-such-id", "", "x" * 65]:
-        with pytest.raises(codes.UnknownCodeSession):
-            codes.verify(db, settings=settings, code_id=code_id, code="123456")
-        with pytest.raises(codes.UnknownCodeSession):
-            codes.pending(db, code_id)
+        with pytest.raises(code_store.UnknownCodeSession):
+            code_store.verify(db, settings=settings, code_id=code_id, code="123456")
+        with pytest.raises(code_store.UnknownCodeSession):
+            code_store.pending(db, code_id)
 
 
 def test_a_resend_waits_for_the_cooldown_but_a_new_flow_does_not(
@@ -172,18 +176,18 @@ def test_a_resend_waits_for_the_cooldown_but_a_new_flow_does_not(
     first = _issue(db, settings, user)
     travel(20)
     with pytest.raises(RateLimited) as limited:
-        codes.reissue(db, settings=settings, code_id=first.row.id)
+        code_store.reissue(db, settings=settings, code_id=first.row.id)
     assert limited.value.status == 429
     assert limited.value.retry_after == 40
     db.rollback()
     # A new sign-in (say, right after a sign-up) is not a resend: the hourly cap
     # still counts it, the minute's cooldown does not apply.
-    assert codes.issue(
+    assert code_store.issue(
         db, settings=settings, purpose="signin", email="ADA@example.com", user_id=None
     )
 
     travel(61)  # the cooldown counts from the newest code sent to the address
-    assert codes.reissue(db, settings=settings, code_id=first.row.id)
+    assert code_store.reissue(db, settings=settings, code_id=first.row.id)
 
 
 def test_resend_gives_a_new_code_and_kills_the_old_one(
@@ -191,18 +195,18 @@ def test_resend_gives_a_new_code_and_kills_the_old_one(
 ) -> None:
     first = _issue(db, settings, make_user())
     with pytest.raises(RateLimited):
-        codes.reissue(db, settings=settings, code_id=first.row.id)
+        code_store.reissue(db, settings=settings, code_id=first.row.id)
     db.rollback()
 
-    travel(codes.RESEND_COOLDOWN_SECONDS + 1)
-    second = codes.reissue(db, settings=settings, code_id=first.row.id)
+    travel(code_store.RESEND_COOLDOWN_SECONDS + 1)
+    second = code_store.reissue(db, settings=settings, code_id=first.row.id)
     db.commit()
     assert second.row.id != first.row.id
     assert (second.row.purpose, second.row.user_id) == (first.row.purpose, first.row.user_id)
-    assert codes.payload_of(second.row) == codes.payload_of(first.row)
-    with pytest.raises(codes.UnknownCodeSession):
-        codes.verify(db, settings=settings, code_id=first.row.id, code=first.code)
-    assert codes.verify(db, settings=settings, code_id=second.row.id, code=second.code)
+    assert code_store.payload_of(second.row) == code_store.payload_of(first.row)
+    with pytest.raises(code_store.UnknownCodeSession):
+        code_store.verify(db, settings=settings, code_id=first.row.id, code=first.code)
+    assert code_store.verify(db, settings=settings, code_id=second.row.id, code=second.code)
 
 
 def test_at_most_five_codes_an_hour_per_address(
@@ -210,23 +214,23 @@ def test_at_most_five_codes_an_hour_per_address(
 ) -> None:
     user = make_user(email="ada@example.com")
     # "mfa": sign-in codes are shared while live, so they would not count.
-    for n in range(codes.MAX_CODES_PER_HOUR):
+    for n in range(code_store.MAX_CODES_PER_HOUR):
         address = user.email if n % 2 else user.email.upper()
-        codes.issue(db, settings=settings, purpose="mfa", email=address, user_id=user.id)
+        code_store.issue(db, settings=settings, purpose="mfa", email=address, user_id=user.id)
         db.commit()
         travel(61)
     with pytest.raises(RateLimited) as limited:
-        codes.issue(db, settings=settings, purpose="mfa", email=user.email, user_id=user.id)
+        code_store.issue(db, settings=settings, purpose="mfa", email=user.email, user_id=user.id)
     db.rollback()
     assert limited.value.retry_after == 3600 - 5 * 61
     # Another address is not held back.
-    assert codes.issue(
+    assert code_store.issue(
         db, settings=settings, purpose="signup", email="bob@example.com", user_id=None
     )
     db.rollback()
 
     travel(3600 - 5 * 61 + 1)
-    assert codes.issue(db, settings=settings, purpose="mfa", email=user.email, user_id=user.id)
+    assert code_store.issue(db, settings=settings, purpose="mfa", email=user.email, user_id=user.id)
 
 
 def test_the_try_counter_survives_the_callers_rollback(
@@ -234,14 +238,18 @@ def test_the_try_counter_survives_the_callers_rollback(
 ) -> None:
     issued = _issue(db, settings, make_user())
     for _ in range(3):
-        with pytest.raises(codes.WrongCode):
-            codes.verify(db, settings=settings, code_id=issued.row.id, code=_wrong(issued.code))
+        with pytest.raises(code_store.WrongCode):
+            code_store.verify(
+                db, settings=settings, code_id=issued.row.id, code=_wrong(issued.code)
+            )
         db.rollback()
     assert _raw_row(engine, issued.row.id)["attempts"] == 3
 
     with Session(engine) as other:
-        with pytest.raises(codes.WrongCode) as wrong:
-            codes.verify(other, settings=settings, code_id=issued.row.id, code=_wrong(issued.code))
+        with pytest.raises(code_store.WrongCode) as wrong:
+            code_store.verify(
+                other, settings=settings, code_id=issued.row.id, code=_wrong(issued.code)
+            )
         other.rollback()
     assert wrong.value.tries_left == 1
 
@@ -256,7 +264,7 @@ def test_twenty_concurrent_right_codes_win_once(
         with Session(engine, expire_on_commit=False) as own:
             start.wait()
             try:
-                codes.verify(own, settings=settings, code_id=issued.row.id, code=issued.code)
+                code_store.verify(own, settings=settings, code_id=issued.row.id, code=issued.code)
                 own.commit()
                 return "won"
             except DomainError as exc:
@@ -270,4 +278,4 @@ def test_twenty_concurrent_right_codes_win_once(
     assert set(outcomes) - {"won"} <= {"otp_session_invalid", "code_used_up"}
     row = _raw_row(engine, issued.row.id)
     assert row["consumed_at"] is not None
-    assert 1 <= int(row["attempts"]) <= codes.MAX_TRIES  # type: ignore[call-overload]
+    assert 1 <= int(row["attempts"]) <= code_store.MAX_TRIES  # type: ignore[call-overload]

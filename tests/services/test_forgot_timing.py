@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from admin_app.mail import outbox
 from admin_app.models import User
-from admin_app.services import mailer, reset_links
+from admin_app.services.accounts import reset_links
 from admin_app.settings import Settings
 from tests.conftest import CTX
 from tests.support.smtp import SmtpServer
@@ -43,7 +44,7 @@ def test_past_the_link_cap_the_answer_takes_as_long_as_for_nobody(
 ) -> None:
     make_user(email="ada@example.com")
     # A mail server that takes 0.4 s: the send timer sees it, as it would in production.
-    real_sender_for = mailer.sender_for
+    real_sender_for = outbox.sender_for
 
     class Slow:
         def __init__(self, inner: Any) -> None:
@@ -53,8 +54,8 @@ def test_past_the_link_cap_the_answer_takes_as_long_as_for_nobody(
             time.sleep(MAIL_SECONDS)
             self.inner.send(message)
 
-    monkeypatch.setattr(mailer, "sender_for", lambda s: Slow(real_sender_for(s)))
-    monkeypatch.setattr(mailer.send_timer, "_average", MAIL_SECONDS)
+    monkeypatch.setattr(outbox, "sender_for", lambda s: Slow(real_sender_for(s)))
+    monkeypatch.setattr(outbox.send_timer, "_average", MAIL_SECONDS)
     mailed = [_answer_time(db, settings, "ada@example.com") for _ in range(3)]
     capped = _answer_time(db, settings, "ada@example.com")
     nobody = _answer_time(db, settings, "nobody@example.com")

@@ -11,7 +11,9 @@ from sqlmodel import Session
 
 from admin_app.errors import RateLimited
 from admin_app.models import User
-from admin_app.services import code_mail, lockout, reset_links, signin, throttle
+from admin_app.services.accounts import reset_links
+from admin_app.services.limits import lockout, throttle
+from admin_app.services.signin import code_step, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -34,7 +36,7 @@ def test_a_hundred_failures_lock_the_password_for_good(
     _lock(db, settings, user)
     assert lockout.locked_ids(db, [user.id, user.id + 1]) == {user.id}
     with pytest.raises(RateLimited) as limited:
-        signin.check_password(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+        stages.check_password(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
     assert "locked" in limited.value.message
 
 
@@ -52,11 +54,11 @@ def test_a_code_sign_in_reopens_the_account(
     assert user.id is not None
     _lock(db, settings, user)
     travel(throttle.MAX_LOCK_SECONDS + 1)  # the short wait passes; the lock does not
-    sent = signin.begin(db, settings=settings, identifier="ada", password=None, ctx=CTX)
+    sent = stages.begin(db, settings=settings, identifier="ada", password=None, ctx=CTX)
     db.commit()
-    assert isinstance(sent, code_mail.CodeSent)
+    assert isinstance(sent, code_step.CodeSent)
     code = smtp_server.inbox.code_for("ada@example.com")
-    signin.complete(db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX)
+    stages.complete(db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX)
     db.commit()
     assert lockout.locked_ids(db, [user.id]) == set()
 
@@ -73,7 +75,7 @@ def test_a_reset_link_reopens_the_account(
     reset_links.use(db, settings=settings, token=token, password=NEW_PASSWORD, ctx=CTX)
     db.commit()
     assert lockout.locked_ids(db, [user.id]) == set()
-    assert signin.check_password(
+    assert stages.check_password(
         db, settings=settings, identifier="ada", password=NEW_PASSWORD, ctx=CTX
     )
 

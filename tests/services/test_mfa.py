@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from admin_app.errors import InvalidCredentials
 from admin_app.models import User
-from admin_app.services import codes, mfa, signin
-from admin_app.services.code_mail import CodeSent
+from admin_app.services.signin import code_store, mfa, stages
+from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -46,13 +46,13 @@ def test_enable_then_sign_in_needs_a_code(
 ) -> None:
     user = make_user(username="ada", email="ada@example.com")
     assert not mfa.always_on(settings)
-    first = signin.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+    first = stages.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
     assert isinstance(first, User)
 
     mfa.enable(db, settings=settings, user=user, ctx=CTX)
     db.commit()
     assert _mfa_on(engine, user)
-    second = signin.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+    second = stages.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
     db.commit()
     assert isinstance(second, CodeSent)
     assert second.purpose == "mfa"
@@ -87,7 +87,7 @@ def test_disable_with_a_fresh_code(
     assert "confirmation" in str(mail["Subject"])
     code = smtp_server.inbox.code_for("ada@example.com")
 
-    with pytest.raises(codes.WrongCode):
+    with pytest.raises(code_store.WrongCode):
         mfa.disable_with_code(
             db,
             settings=settings,
@@ -120,7 +120,7 @@ def test_a_code_for_something_else_or_someone_else_does_not_disable(
     bobs = mfa.send_disable_code(db, settings=settings, user=bob, ctx=CTX)
     db.commit()
     bob_code = smtp_server.inbox.code_for("bob@example.com")
-    with pytest.raises(codes.UnknownCodeSession):
+    with pytest.raises(code_store.UnknownCodeSession):
         mfa.disable_with_code(
             db,
             settings=settings,
@@ -132,10 +132,10 @@ def test_a_code_for_something_else_or_someone_else_does_not_disable(
     db.rollback()
 
     # Nor can a sign-in code of Ada's own.
-    signin_code = signin.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+    signin_code = stages.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
     db.commit()
     assert isinstance(signin_code, CodeSent)
-    with pytest.raises(codes.UnknownCodeSession):
+    with pytest.raises(code_store.UnknownCodeSession):
         mfa.disable_with_code(
             db,
             settings=settings,
@@ -193,8 +193,8 @@ def test_a_disable_code_never_signs_anyone_in(
     db.commit()
     code = smtp_server.inbox.code_for("ada@example.com")
     # Handed to the sign-in's second stage, it would skip the password.
-    with pytest.raises(codes.UnknownCodeSession):
-        signin.complete(
+    with pytest.raises(code_store.UnknownCodeSession):
+        stages.complete(
             db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX
         )
     db.rollback()

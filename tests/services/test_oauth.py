@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from admin_app.errors import AccountDisabled, SignupDisabled
 from admin_app.models import AuditEvent, OAuthAccount, User
-from admin_app.services import oauth
-from admin_app.services.oauth import (
+from admin_app.services.signin import oauth
+from admin_app.services.signin.oauth import (
     CannotUnlink,
     EmailNotVerified,
     ProviderIdentity,

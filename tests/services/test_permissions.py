@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
-from admin_app.services import permissions
+from admin_app.services.access import permissions
 
 
 @pytest.fixture

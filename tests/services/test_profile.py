@@ -15,9 +15,10 @@ from admin_app.errors import (
     WeakPassword,
 )
 from admin_app.models import AuthSession, User
-from admin_app.services import api_tokens, principals, profile, sessions
-from admin_app.services.context import RequestContext
-from admin_app.services.hashing import passwords
+from admin_app.services.access import api_tokens, browser_sessions, principals
+from admin_app.services.accounts import profile
+from admin_app.services.accounts.hasher import passwords
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
@@ -44,7 +45,7 @@ def _stored(engine: Engine, user: User) -> User:
 
 def _start(db: Session, settings: Settings, user: User, ip: str, agent: str) -> AuthSession:
     assert user.id is not None
-    row = sessions.start(
+    row = browser_sessions.start(
         db, settings=settings, user_id=user.id, ctx=RequestContext(ip=ip, user_agent=agent)
     )
     db.commit()
@@ -176,9 +177,9 @@ def test_live_sessions_name_the_device_and_mark_this_one(
     assert user.id is not None
     old = _start(db, settings, user, "192.0.2.9", "curl/8.5.0")
     gone = _start(db, settings, user, "192.0.2.8", "curl/8.5.0")
-    sessions.revoke(db, session_id=gone.id)
+    browser_sessions.revoke(db, session_id=gone.id)
     db.commit()
-    travel(sessions.DEFAULT_SESSION_LIFETIME_SECONDS + 1)  # `old` has expired
+    travel(browser_sessions.DEFAULT_SESSION_LIFETIME_SECONDS + 1)  # `old` has expired
     here = _start(db, settings, user, "192.0.2.1", CHROME_WINDOWS)
     travel(5)
     phone = _start(db, settings, user, "2001:db8::1", SAFARI_IPHONE)

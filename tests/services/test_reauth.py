@@ -10,7 +10,9 @@ from sqlmodel import Session
 
 from admin_app.errors import InvalidCredentials, PasswordsOff, ProofNeeded, RateLimited
 from admin_app.models import User
-from admin_app.services import mfa, profile, sessions, signin
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts import profile
+from admin_app.services.signin import mfa, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -32,7 +34,7 @@ def settings(make_settings: Callable[..., Settings], smtp_server: SmtpServer) ->
 
 def _session_id(db: Session, settings: Settings, user: User) -> str:
     assert user.id is not None
-    row = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    row = browser_sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
     db.commit()
     return row.id
 
@@ -65,7 +67,7 @@ def test_a_user_without_a_password_needs_proof_to_set_one(
         otp_session_id=sent.otp_session_id,
         code=code,
     )
-    assert signin.check_password(
+    assert stages.check_password(
         db, settings=settings, identifier="ada@example.com", password=NEW_PASSWORD, ctx=CTX
     )
 
@@ -90,7 +92,7 @@ def test_wrong_current_passwords_spend_the_sign_in_budget(
         _change(db, settings, user, current=PASSWORD)
     db.rollback()
     with pytest.raises(RateLimited):
-        signin.check_password(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+        stages.check_password(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
 
 
 def test_turning_mfa_off_by_password_spends_the_same_budget(

@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 from admin_app.clock import now
 from admin_app.errors import NotAuthenticated, WeakPassword
 from admin_app.models import AuditEvent, AuthSession, RefreshToken, ResetLink, User
-from admin_app.services import api_tokens, principals, reset_links, sessions, users
-from admin_app.services.hashing import passwords
+from admin_app.services.access import api_tokens, browser_sessions, principals
+from admin_app.services.accounts import reset_links, users
+from admin_app.services.accounts.hasher import passwords
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
@@ -90,8 +91,8 @@ def test_using_a_link_sets_the_password_and_signs_out_everywhere(
     ada = make_user()
     other = make_user()
     assert ada.id is not None and other.id is not None
-    browser = sessions.start(db, settings=settings, user_id=ada.id, ctx=CTX)
-    bystander = sessions.start(db, settings=settings, user_id=other.id, ctx=CTX)
+    browser = browser_sessions.start(db, settings=settings, user_id=ada.id, ctx=CTX)
+    bystander = browser_sessions.start(db, settings=settings, user_id=other.id, ctx=CTX)
     pair = api_tokens.issue_pair(db, settings=settings, user=ada, ctx=CTX, method="password")
     db.commit()
     token = _issue(db, settings, ada)

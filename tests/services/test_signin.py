@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from admin_app.errors import AccountDisabled, InvalidCredentials
 from admin_app.models import AuditEvent, AuthSession, User
-from admin_app.services import sessions, signin
-from admin_app.services.hashing import passwords
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts.hasher import passwords
+from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
@@ -27,7 +28,7 @@ def _events(engine: Engine, kind: str) -> list[AuditEvent]:
 
 
 def _check(db: Session, settings: Settings, identifier: str, password: str) -> User:
-    return signin.check_password(
+    return stages.check_password(
         db, settings=settings, identifier=identifier, password=password, ctx=CTX
     )
 
@@ -149,7 +150,7 @@ def test_browser_ticket_opens_a_session_and_records_it(
     db: Session, engine: Engine, settings: Settings, make_user: MakeUser
 ) -> None:
     user = make_user(username="ada")
-    ticket = signin.browser_ticket(db, settings=settings, user=user, ctx=CTX, method="password")
+    ticket = stages.browser_ticket(db, settings=settings, user=user, ctx=CTX, method="password")
     db.commit()
     assert isinstance(ticket, str) and len(ticket) >= 32
     (event,) = _events(engine, "signin.succeeded")
@@ -159,8 +160,8 @@ def test_browser_ticket_opens_a_session_and_records_it(
         (row,) = fresh.exec(select(AuthSession).where(AuthSession.user_id == user.id)).all()
     assert row.revoked_at is None
     assert (row.ip, row.user_agent) == (CTX.ip, CTX.user_agent)
-    cookie = sessions.redeem_handoff(db, settings=settings, ticket=ticket)
+    cookie = browser_sessions.redeem_handoff(db, settings=settings, ticket=ticket)
     db.commit()
-    me = sessions.current_user(db, settings=settings, token=cookie)
+    me = browser_sessions.current_user(db, settings=settings, token=cookie)
     assert me is not None
     assert (me.user_id, me.session_id) == (user.id, row.id)

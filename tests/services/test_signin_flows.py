@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from admin_app.errors import AccountDisabled, InvalidCredentials, MailNotSent, RateLimited
-from admin_app.mail import templates
+from admin_app.mail import outbox, templates
 from admin_app.models import AuthSession, OneTimeCode, RefreshToken, User
-from admin_app.services import codes, mailer, signin
-from admin_app.services.code_mail import CodeSent
+from admin_app.services.signin import code_store, stages
+from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import Inbox, SmtpServer
@@ -45,13 +45,13 @@ def _count(engine: Engine, model: type) -> int:
 def _begin(
     db: Session, settings: Settings, identifier: str, password: str | None = None
 ) -> User | CodeSent:
-    outcome = signin.begin(db, settings=settings, identifier=identifier, password=password, ctx=CTX)
+    outcome = stages.begin(db, settings=settings, identifier=identifier, password=password, ctx=CTX)
     db.commit()
     return outcome
 
 
 def _complete(db: Session, settings: Settings, sent: CodeSent, code: str) -> User:
-    user = signin.complete(
+    user = stages.complete(
         db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX
     )
     db.commit()
@@ -106,7 +106,7 @@ def test_otp_mode_for_an_unknown_address_answers_alike_and_mails_nothing(
         assert MASKED.match(unknown.sent_to) and MASKED.match(known.sent_to)
         assert len(unknown.otp_session_id) == len(known.otp_session_id)
         # No code can complete it: none was ever sent.
-        with pytest.raises(codes.WrongCode) as wrong:
+        with pytest.raises(code_store.WrongCode) as wrong:
             _complete(db, settings, unknown, "000000")
         db.rollback()
         assert wrong.value.tries_left == 4
@@ -165,7 +165,7 @@ def test_password_plus_otp_always_needs_the_code(
     assert isinstance(sent, CodeSent)
     assert sent.purpose == "mfa"
     code = smtp_server.inbox.code_for("ada@example.com")
-    with pytest.raises(codes.WrongCode):
+    with pytest.raises(code_store.WrongCode):
         _complete(db, settings, sent, f"{(int(code) + 1) % 10**6:06d}")
     db.rollback()
     assert _complete(db, settings, sent, code).id == user.id
@@ -191,13 +191,13 @@ def test_a_half_finished_sign_in_opens_nothing(
     assert isinstance(sent, CodeSent)
     assert (_count(engine, AuthSession), _count(engine, RefreshToken)) == (0, 0)
     # The otp_session_id alone is no key to anything.
-    with pytest.raises(codes.WrongCode):
+    with pytest.raises(code_store.WrongCode):
         _complete(db, settings, sent, "")
     db.rollback()
     assert (_count(engine, AuthSession), _count(engine, RefreshToken)) == (0, 0)
 
     user = _complete(db, settings, sent, smtp_server.inbox.code_for("ada@example.com"))
-    signin.finish(db, settings=settings, user=user, ctx=CTX, method="code")
+    stages.finish(db, settings=settings, user=user, ctx=CTX, method="code")
     db.commit()
     assert _count(engine, AuthSession) == 1
 
@@ -240,7 +240,7 @@ def test_every_code_mail_names_its_purpose(
     mode: Mode, smtp_server: SmtpServer, purpose: str, words: str
 ) -> None:
     settings = mode("otp")
-    mailer.send_code(settings, to="ada@example.com", purpose=purpose, code="042917")
+    outbox.send_code(settings, to="ada@example.com", purpose=purpose, code="042917")
     mail = smtp_server.inbox.wait_for("ada@example.com")
     assert str(mail["Subject"]) == f"042917 is your Admin {words}"
     assert "It expires in 10 minutes." in Inbox.text(mail)
@@ -260,7 +260,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
     user = make_user(username="ada", email="ada@example.com")
     down = mode(auth_mode, SMTP_PORT=_closed_port())
     with pytest.raises(MailNotSent) as failed:
-        signin.begin(db, settings=down, identifier="ada", password=password, ctx=CTX)
+        stages.begin(db, settings=down, identifier="ada", password=password, ctx=CTX)
     db.rollback()  # what every face's session scope does on an error
     assert failed.value.status == 503
     assert "try again" in failed.value.message
@@ -281,18 +281,18 @@ def test_resend_mails_a_new_code_after_the_cooldown(
     first = _begin(db, settings, "ada")
     assert isinstance(first, CodeSent)
     with pytest.raises(RateLimited) as limited:
-        signin.resend(db, settings=settings, otp_session_id=first.otp_session_id, ctx=CTX)
+        stages.resend(db, settings=settings, otp_session_id=first.otp_session_id, ctx=CTX)
     db.rollback()
     assert 55 <= limited.value.retry_after <= 60
 
     travel(61)
-    second = signin.resend(db, settings=settings, otp_session_id=first.otp_session_id, ctx=CTX)
+    second = stages.resend(db, settings=settings, otp_session_id=first.otp_session_id, ctx=CTX)
     db.commit()
     assert second.otp_session_id != first.otp_session_id
     assert second.purpose == "signin"
     old_code = smtp_server.inbox.code_for("ada@example.com", count=1)
     new_code = smtp_server.inbox.code_for("ada@example.com", count=2)
-    with pytest.raises(codes.UnknownCodeSession):
+    with pytest.raises(code_store.UnknownCodeSession):
         _complete(db, settings, first, old_code)
     db.rollback()
     assert _complete(db, settings, second, new_code).id == user.id
@@ -307,14 +307,14 @@ def test_wrong_codes_count_as_sign_in_failures(
     assert isinstance(sent, CodeSent)
     code = smtp_server.inbox.code_for("ada@example.com")
     for _ in range(5):
-        with pytest.raises(codes.WrongCode):
+        with pytest.raises(code_store.WrongCode):
             _complete(db, settings, sent, f"{(int(code) + 1) % 10**6:06d}")
         db.rollback()
     with pytest.raises(RateLimited):
         _complete(db, settings, sent, code)
     db.rollback()
     travel(61)
-    with pytest.raises(codes.CodeUsedUp):
+    with pytest.raises(code_store.CodeUsedUp):
         _complete(db, settings, sent, code)
     db.rollback()
     # The sixth failure doubled the wait; a new code does not reset the count.

@@ -19,9 +19,10 @@ from admin_app.errors import (
     WeakPassword,
 )
 from admin_app.models import OneTimeCode, User
-from admin_app.services import codes, signin, signup, users
-from admin_app.services.code_mail import CodeSent
-from admin_app.services.hashing import passwords
+from admin_app.services.accounts import signup, users
+from admin_app.services.accounts.hasher import passwords
+from admin_app.services.signin import code_store, stages
+from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import Inbox, SmtpServer
@@ -57,7 +58,7 @@ def _begin(db: Session, settings: Settings, data: users.NewUser) -> CodeSent:
 
 
 def _complete(db: Session, settings: Settings, sent: CodeSent, code: str) -> User:
-    user = signin.complete(
+    user = stages.complete(
         db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX
     )
     db.commit()
@@ -94,7 +95,7 @@ def test_sign_up_creates_the_account_only_when_the_code_comes_back(
     code = smtp_server.inbox.code_for("ada@example.com")
     # Only the password's hash waits with the code, never the password.
     with engine.connect() as conn:
-        parked = conn.execute(sa.select(codes.table.c.payload)).scalar_one()
+        parked = conn.execute(sa.select(code_store.table.c.payload)).scalar_one()
     assert PASSWORD not in parked and code not in parked
 
     user = _complete(db, settings, sent, code)
@@ -110,7 +111,7 @@ def test_sign_up_creates_the_account_only_when_the_code_comes_back(
     assert users.role_names(db, user.id) == ["User"]  # type: ignore[arg-type]
     # The new account signs in with what it signed up with (after the code cooldown).
     travel(61)
-    outcome = signin.begin(db, settings=settings, identifier="ADA", password=PASSWORD, ctx=CTX)
+    outcome = stages.begin(db, settings=settings, identifier="ADA", password=PASSWORD, ctx=CTX)
     if auth_mode == "password":
         assert isinstance(outcome, User) and outcome.id == user.id
     else:
@@ -154,7 +155,7 @@ def test_a_taken_email_answers_alike_and_tells_only_its_owner(
     assert notice.get_body(preferencelist=("html",)) is not None
 
     # Nothing the visitor can type turns it into an account, and the owner's stays as it was.
-    with pytest.raises(codes.WrongCode):
+    with pytest.raises(code_store.WrongCode):
         _complete(db, settings, taken, "123456")
     db.rollback()
     after = [(u.id, u.username, u.full_name, u.email, u.password_hash) for u in _users(engine)]

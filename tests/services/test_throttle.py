@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from admin_app.errors import InvalidCredentials, RateLimited
 from admin_app.models import User
-from admin_app.services import signin, throttle
-from admin_app.services.context import RequestContext
+from admin_app.services.limits import throttle
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
@@ -155,7 +156,7 @@ def test_known_and_unknown_identifiers_are_counted_alike(
         for identifier in ["ada", "nobody"]:
             ctx = RequestContext(ip=f"192.0.2.{n}", user_agent="pytest")
             with pytest.raises(InvalidCredentials):
-                signin.check_password(
+                stages.check_password(
                     db, settings=settings, identifier=identifier, password="wrong" * 3, ctx=ctx
                 )
             db.rollback()
@@ -168,7 +169,7 @@ def test_known_and_unknown_identifiers_are_counted_alike(
     # Now even the right password is refused before it is checked.
     for identifier in ["ada", "nobody"]:
         with pytest.raises(RateLimited) as limited:
-            signin.begin(db, settings=settings, identifier=identifier, password=PASSWORD, ctx=CTX)
+            stages.begin(db, settings=settings, identifier=identifier, password=PASSWORD, ctx=CTX)
         assert limited.value.retry_after == 60
         db.rollback()
 
@@ -183,7 +184,7 @@ def test_twenty_parallel_wrong_passwords_are_refused_as_serial_ones(
         with Session(engine, expire_on_commit=False) as own:
             start.wait()
             try:
-                signin.check_password(
+                stages.check_password(
                     own, settings=settings, identifier="ada", password="wrong" * 3, ctx=CTX
                 )
             except (InvalidCredentials, RateLimited) as exc:

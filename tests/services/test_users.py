@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from admin_app.errors import EmailTaken, InvalidEmail, InvalidUsername, WeakPassword
 from admin_app.models import AuditEvent, AuthSession, User
-from admin_app.services import sessions, users
-from admin_app.services.hashing import passwords
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts import users
+from admin_app.services.accounts.hasher import passwords
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
@@ -205,8 +206,8 @@ def test_set_password_changes_it_and_ends_every_session(
     bob = _create(db, settings, username="bob", email="bob@example.com")
     assert user.id is not None and bob.id is not None
     for _ in range(2):
-        sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
-    bobs_id = sessions.start(db, settings=settings, user_id=bob.id, ctx=CTX).id
+        browser_sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    bobs_id = browser_sessions.start(db, settings=settings, user_id=bob.id, ctx=CTX).id
     db.commit()
     users.set_password(db, settings=settings, user=user, password=NEW_PASSWORD, ctx=CTX)
     db.commit()
@@ -229,7 +230,7 @@ def test_set_password_refuses_a_weak_one_and_changes_nothing(
 ) -> None:
     user = _create(db, settings)
     assert user.id is not None
-    row = sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
+    row = browser_sessions.start(db, settings=settings, user_id=user.id, ctx=CTX)
     db.commit()
     before = user.password_hash
     with pytest.raises(WeakPassword):

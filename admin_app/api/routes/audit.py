@@ -12,8 +12,8 @@ from admin_app.api.deps import principal
 from admin_app.api.params import IdFilter, PageNumber
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
-from admin_app.services import audit_log
-from admin_app.services.principals import Principal
+from admin_app.services.access.principals import Principal
+from admin_app.services.audit import history
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], responses=ERRORS)  # type: ignore[arg-type]
 
@@ -48,7 +48,7 @@ def list_events(
 ) -> EventPage:
     """Security events, newest first; filter by user and kind (`signin` or `signin.failed`)."""
     with session_scope() as db:
-        found = audit_log.events(
+        found = history.events(
             db, actor=caller, user_id=user_id, kind=kind, page=page, page_size=page_size
         )
     return EventPage(

@@ -20,11 +20,13 @@ from admin_app.api.schemas import (
     VerifyOtpIn,
 )
 from admin_app.db import session_scope
-from admin_app.services import api_tokens, mfa, signin, signup
-from admin_app.services.code_mail import CodeSent
-from admin_app.services.context import RequestContext
-from admin_app.services.principals import Principal
-from admin_app.services.users import NewUser
+from admin_app.services.access import api_tokens
+from admin_app.services.access.principals import Principal
+from admin_app.services.accounts import signup
+from admin_app.services.accounts.users import NewUser
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import mfa, stages
+from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import get_settings
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
@@ -51,7 +53,7 @@ def _tokens(pair: api_tokens.TokenPair) -> TokensOut:
 def _login(body: LoginIn, ctx: RequestContext) -> TokensOut | CodeSent:
     settings = get_settings()
     with session_scope() as db:
-        outcome = signin.begin(
+        outcome = stages.begin(
             db, settings=settings, identifier=body.identifier, password=body.password, ctx=ctx
         )
         if isinstance(outcome, CodeSent):
@@ -87,7 +89,7 @@ def verify_otp(body: VerifyOtpIn, ctx: RequestContext = Depends(context)) -> Tok
     """Finish a sign-in or sign-up with the mailed 6-digit code."""
     settings = get_settings()
     with session_scope() as db:
-        user = signin.complete(
+        user = stages.complete(
             db, settings=settings, otp_session_id=body.otp_session_id, code=body.code, ctx=ctx
         )
         return _tokens(
@@ -97,7 +99,7 @@ def verify_otp(body: VerifyOtpIn, ctx: RequestContext = Depends(context)) -> Tok
 
 def _resend(body: ResendOtpIn, ctx: RequestContext) -> CodeSent:
     with session_scope() as db:
-        return signin.resend(
+        return stages.resend(
             db, settings=get_settings(), otp_session_id=body.otp_session_id, ctx=ctx
         )
 

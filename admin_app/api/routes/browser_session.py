@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from admin_app.api.context import COOKIE_NAME, request_context, same_origin
+from admin_app.api.client import request_context, same_origin
 from admin_app.db import session_scope
+from admin_app.paths import COOKIE_NAME
 from admin_app.security import tokens
 from admin_app.security.redirects import safe_next
-from admin_app.services import audit, sessions
+from admin_app.services.access import browser_sessions
+from admin_app.services.audit import trail
 from admin_app.settings import Settings, get_settings
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +53,7 @@ async def hand_off(request: Request, ticket: str = Form(""), next: str = Form("/
 
     def redeem() -> str | None:
         with session_scope() as db:
-            return sessions.redeem_handoff(db, settings=settings, ticket=ticket)
+            return browser_sessions.redeem_handoff(db, settings=settings, ticket=ticket)
 
     cookie = await run_in_threadpool(redeem)
     target = safe_next(next)
@@ -81,9 +83,9 @@ async def sign_out(request: Request) -> Response:
         except tokens.InvalidToken:
             return
         with session_scope() as db:
-            user_id = sessions.revoke(db, session_id=str(claims.get("sid", "")))
+            user_id = browser_sessions.revoke(db, session_id=str(claims.get("sid", "")))
             if user_id is not None:
-                audit.record(db, kind="signout", ctx=ctx, user_id=user_id)
+                trail.record(db, kind="signout", ctx=ctx, user_id=user_id)
 
     await run_in_threadpool(revoke)
     response = RedirectResponse("/login", status_code=303)

@@ -11,9 +11,9 @@ from admin_app.api.deps import context, principal
 from admin_app.api.params import Id
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
-from admin_app.services import api_keys, permissions
-from admin_app.services.context import RequestContext
-from admin_app.services.principals import Principal
+from admin_app.services.access import api_keys, permissions
+from admin_app.services.access.principals import Principal
+from admin_app.services.request_context import RequestContext
 
 router = APIRouter(prefix="/api/keys", tags=["api keys"], responses=ERRORS)  # type: ignore[arg-type]
 

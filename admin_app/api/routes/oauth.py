@@ -20,14 +20,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from joserfc.errors import JoseError
 
-from admin_app.api.context import request_context
+from admin_app.api.client import request_context
 from admin_app.api.routes.browser_session import set_session_cookie
 from admin_app.db import session_scope
 from admin_app.errors import AccountDisabled, DomainError, SignupDisabled
 from admin_app.security.redirects import safe_next
-from admin_app.services import code_mail, oauth, sessions, signin
-from admin_app.services.context import RequestContext
-from admin_app.services.oauth import ProviderIdentity
+from admin_app.services.access import browser_sessions
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import code_step, oauth, stages
+from admin_app.services.signin.oauth import ProviderIdentity
 from admin_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ def _sign_in(identity: ProviderIdentity, ctx: RequestContext) -> tuple[str, str]
         user = oauth.resolve(db, settings=settings, identity=identity, ctx=ctx)
         if settings.auth_mode != "password" or user.mfa_enabled:
             # A provider replaces the password, not the code.
-            sent = code_mail.send_code(
+            sent = code_step.send_code(
                 db,
                 settings=settings,
                 user=user,
@@ -170,10 +171,10 @@ def _sign_in(identity: ProviderIdentity, ctx: RequestContext) -> tuple[str, str]
                 payload={"identifier": user.email, "method": f"oauth:{identity.provider}"},
             )
             return "verify", sent.otp_session_id
-        row = signin.finish(
+        row = stages.finish(
             db, settings=settings, user=user, ctx=ctx, method=f"oauth:{identity.provider}"
         )
-        return "cookie", sessions.cookie_token(settings, row)
+        return "cookie", browser_sessions.cookie_token(settings, row)
 
 
 @router.get("/{provider}/callback")
@@ -198,7 +199,7 @@ async def finish(provider: str, request: Request) -> Response:
         outcome, value = await run_in_threadpool(_sign_in, identity, request_context(request))
     except oauth.SignsInAnotherWay:
         with session_scope() as db:
-            from admin_app.services import users
+            from admin_app.services.accounts import users
 
             user = users.find_by_identifier(db, identity.email or "")
             methods = oauth.sign_in_methods(db, settings=settings, user=user) if user else []

@@ -12,9 +12,12 @@ from admin_app.api.deps import context, principal
 from admin_app.api.params import Id, PageNumber
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
-from admin_app.services import admin_users, lockout, permissions, reset_links, users
-from admin_app.services.context import RequestContext
-from admin_app.services.principals import Principal
+from admin_app.services.access import permissions
+from admin_app.services.access.principals import Principal
+from admin_app.services.accounts import reset_links, users
+from admin_app.services.admin import directory
+from admin_app.services.limits import lockout
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import get_settings
 
 router = APIRouter(prefix="/api/users", tags=["users"], responses=ERRORS)  # type: ignore[arg-type]
@@ -67,11 +70,11 @@ class ResetLinkOut(BaseModel):
     expires_at: dt.datetime
 
 
-def _out(row: admin_users.UserRow, locked: set[int] | None = None) -> UserOut:
+def _out(row: directory.UserRow, locked: set[int] | None = None) -> UserOut:
     return UserOut(**vars(row), locked=row.id in (locked or set()))
 
 
-def _one(db: Session, row: admin_users.UserRow) -> UserOut:
+def _one(db: Session, row: directory.UserRow) -> UserOut:
     return _out(row, lockout.locked_ids(db, [row.id]))
 
 
@@ -84,7 +87,7 @@ def list_users(
 ) -> UserPage:
     """Search (username, email, name) and page through users. Needs `users:read`."""
     with session_scope() as db:
-        found = admin_users.search(db, actor=caller, query=search, page=page, page_size=page_size)
+        found = directory.search(db, actor=caller, query=search, page=page, page_size=page_size)
         locked = lockout.locked_ids(db, [r.id for r in found.items])
     return UserPage(
         items=[_out(r, locked) for r in found.items],
@@ -103,7 +106,7 @@ def create_user(
     """Create a user. Needs `users:write`."""
     settings = get_settings()
     with session_scope() as db:
-        row = admin_users.create(
+        row = directory.create(
             db,
             actor=caller,
             settings=settings,
@@ -117,11 +120,11 @@ def create_user(
             ctx=ctx,
         )
         if not body.is_active:
-            row = admin_users.update(
+            row = directory.update(
                 db,
                 actor=caller,
                 user_id=row.id,
-                changes=admin_users.UserChanges(is_active=False),
+                changes=directory.UserChanges(is_active=False),
                 ctx=ctx,
             )
         return _one(db, row)
@@ -131,7 +134,7 @@ def create_user(
 def get_user(user_id: Id, caller: Principal = Depends(principal)) -> UserOut:
     """One user. Needs `users:read`."""
     with session_scope() as db:
-        return _one(db, admin_users.get_row(db, actor=caller, user_id=user_id))
+        return _one(db, directory.get_row(db, actor=caller, user_id=user_id))
 
 
 @router.patch("/{user_id}")
@@ -144,11 +147,11 @@ def update_user(
     """Change a user: name, email, username, active, Admin. Needs `users:write`."""
     settings = get_settings()
     with session_scope() as db:
-        row = admin_users.update(
+        row = directory.update(
             db,
             actor=caller,
             user_id=user_id,
-            changes=admin_users.UserChanges(
+            changes=directory.UserChanges(
                 username=body.username,
                 full_name=body.full_name,
                 email=body.email,
@@ -176,7 +179,7 @@ def delete_user(
 ) -> Response:
     """Delete a user (never the last active Admin). Needs `users:write`."""
     with session_scope() as db:
-        admin_users.delete(db, actor=caller, user_id=user_id, ctx=ctx)
+        directory.delete(db, actor=caller, user_id=user_id, ctx=ctx)
     return Response(status_code=204)
 
 
@@ -204,4 +207,4 @@ def unlock_user(
     """Reopen password sign-in after 100 failures in a row (audited). Needs `users:write`."""
     with session_scope() as db:
         lockout.unlock(db, actor=caller, user_id=user_id, ctx=ctx)
-        return _one(db, admin_users.get_row(db, actor=caller, user_id=user_id))
+        return _one(db, directory.get_row(db, actor=caller, user_id=user_id))

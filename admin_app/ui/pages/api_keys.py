@@ -7,10 +7,10 @@ import datetime as dt
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError, ValidationFailed
-from admin_app.services import api_keys, permissions
-from admin_app.ui import routes
+from admin_app.services.access import api_keys, permissions
 from admin_app.ui.components.auth_card import field, form_error
 from admin_app.ui.components.one_time_secret import copy_button, reveal, secret_box
 from admin_app.ui.layout import protected_page
@@ -170,7 +170,7 @@ def new_key_callout() -> rx.Component:
 
 
 @protected_page(
-    routes.API_KEYS,
+    paths.API_KEYS,
     "API keys",
     permission=permissions.API_KEYS_WRITE,
     nav=NavEntry("API keys", "key-round", order=30),

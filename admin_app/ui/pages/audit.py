@@ -7,10 +7,12 @@ import datetime as dt
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
-from admin_app.services import audit_log, permissions, users
-from admin_app.ui import routes
+from admin_app.services.access import permissions
+from admin_app.services.accounts import users
+from admin_app.services.audit import history
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.lists import filter_select, pager
 from admin_app.ui.layout import protected_page
@@ -54,7 +56,7 @@ class AuditState(AuthState):
             return
         kind, who, since_text, page = self.kind, self.who.strip(), self.since, self.page
 
-        def read() -> audit_log.Page[audit_log.EventRow]:
+        def read() -> history.Page[history.EventRow]:
             with session_scope() as db:
                 user_id = None
                 if who:
@@ -65,7 +67,7 @@ class AuditState(AuthState):
                     if since_text
                     else None
                 )
-                return audit_log.events(
+                return history.events(
                     db,
                     actor=me,
                     user_id=user_id,
@@ -100,7 +102,7 @@ class AuditState(AuthState):
         if not self.signed_in:
             return None
         if not self.is_admin:
-            return rx.redirect(routes.DASHBOARD)
+            return rx.redirect(paths.DASHBOARD)
         self.page = 1
         await self._fetch()
         return None
@@ -141,7 +143,7 @@ def event_row(event: rx.Var) -> rx.Component:
 
 
 @protected_page(
-    routes.AUDIT,
+    paths.AUDIT,
     "Audit log",
     permission=permissions.AUDIT_READ,
     nav=NavEntry("Audit log", "scroll-text", order=40),

@@ -6,10 +6,11 @@ import asyncio
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import PermissionDenied
-from admin_app.services import audit_log, stats
-from admin_app.ui import routes
+from admin_app.services.admin import overview
+from admin_app.services.audit import history
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
 from admin_app.ui.state.auth import AuthState
@@ -28,12 +29,12 @@ class DashboardState(AuthState):
         if me is None:
             return
 
-        def read() -> tuple[stats.Counts, list, list]:
+        def read() -> tuple[overview.Counts, list, list]:
             with session_scope() as db:
-                counts = stats.counts(db)
+                counts = overview.counts(db)
                 try:
-                    days = audit_log.daily_signins(db, actor=me)
-                    newest = audit_log.events(db, actor=me, page_size=8).items
+                    days = history.daily_signins(db, actor=me)
+                    newest = history.events(db, actor=me, page_size=8).items
                 except PermissionDenied:
                     days, newest = [], []
                 return counts, days, newest
@@ -95,7 +96,7 @@ def recent_events() -> rx.Component:
         rx.hstack(
             rx.heading("Newest security events", size="4", as_="h2"),
             rx.spacer(),
-            rx.link("Audit log", href=routes.AUDIT, size="2"),
+            rx.link("Audit log", href=paths.AUDIT, size="2"),
             width="100%",
         ),
         rx.table.root(
@@ -117,7 +118,7 @@ def recent_events() -> rx.Component:
 
 
 @protected_page(
-    routes.DASHBOARD,
+    paths.DASHBOARD,
     "Dashboard",
     nav=NavEntry("Dashboard", "layout-dashboard", order=10),
     on_load=[DashboardState.load],

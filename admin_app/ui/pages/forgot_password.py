@@ -6,11 +6,11 @@ import asyncio
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
-from admin_app.services import reset_links
+from admin_app.services.accounts import reset_links
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
 from admin_app.ui.state.auth import AuthState
 
@@ -49,7 +49,7 @@ class ForgotState(AuthState):
 
 
 @rx.page(
-    route=routes.FORGOT_PASSWORD,
+    route=paths.FORGOT_PASSWORD,
     title=f"Forgot password | {get_settings().app_name}",
     on_load=ForgotState.load,
 )
@@ -74,6 +74,6 @@ def forgot_password_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.link("Back to sign-in", href=routes.LOGIN, size="2"),
+        rx.link("Back to sign-in", href=paths.LOGIN, size="2"),
         subtitle="Reset your password",
     )

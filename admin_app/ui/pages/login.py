@@ -6,15 +6,15 @@ import asyncio
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
-from admin_app.services import signin
-from admin_app.services.code_mail import CodeSent
-from admin_app.services.context import RequestContext
-from admin_app.services.oauth import describe_methods
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import stages
+from admin_app.services.signin.code_step import CodeSent
+from admin_app.services.signin.oauth import describe_methods
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
 from admin_app.ui.components.providers import LABELS, provider_buttons, provider_entries
 from admin_app.ui.navigation import post_to
@@ -51,12 +51,12 @@ def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) ->
     """
     settings = get_settings()
     with session_scope() as db:
-        outcome = signin.begin(
+        outcome = stages.begin(
             db, settings=settings, identifier=identifier, password=password, ctx=ctx
         )
         if isinstance(outcome, CodeSent):
             return outcome
-        return signin.browser_ticket(
+        return stages.browser_ticket(
             db, settings=settings, user=outcome, ctx=ctx, method="password"
         )
 
@@ -115,10 +115,10 @@ class LoginState(AuthState):
             verify = await self.get_state(VerifyState)
             verify._park(outcome, self._next())
             self.busy = False
-            yield rx.redirect(routes.VERIFY)
+            yield rx.redirect(paths.VERIFY)
             return
         # busy stays on: the page is about to be replaced by the navigation.
-        yield post_to(routes.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
+        yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
 
 
 def login_form() -> rx.Component:
@@ -132,7 +132,7 @@ def login_form() -> rx.Component:
             ),
             rx.cond(
                 LoginState.forgot_offered,
-                rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"),
+                rx.link("Forgot password?", href=paths.FORGOT_PASSWORD, size="2"),
             ),
             submit_button(
                 rx.cond(LoginState.uses_password, "Sign in", "Continue"), LoginState.busy
@@ -145,7 +145,7 @@ def login_form() -> rx.Component:
     )
 
 
-@rx.page(route=routes.LOGIN, title=f"Sign in | {get_settings().app_name}", on_load=LoginState.load)
+@rx.page(route=paths.LOGIN, title=f"Sign in | {get_settings().app_name}", on_load=LoginState.load)
 def login_page() -> rx.Component:
     return auth_card(
         rx.cond(LoginState.loaded, login_form(), rx.center(rx.spinner(), padding="2rem")),
@@ -154,7 +154,7 @@ def login_page() -> rx.Component:
             LoginState.signup_enabled,
             rx.text(
                 "No account yet? ",
-                rx.link("Create account", href=routes.SIGNUP),
+                rx.link("Create account", href=paths.SIGNUP),
                 size="2",
                 align="center",
                 width="100%",

@@ -7,10 +7,10 @@ import datetime as dt
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.mail import mailbox
 from admin_app.security.client_ip import is_local_request
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 
 
 class MailboxState(rx.State):
@@ -88,6 +88,6 @@ def mailbox_page() -> rx.Component:
 # Not even part of the build unless APP_URL is a loopback address (the build
 # is made per APP_URL): a server that others reach has no such page.
 if get_settings().app_is_loopback:
-    rx.page(route=routes.MAILBOX, title="Development mailbox", on_load=MailboxState.load)(
+    rx.page(route=paths.MAILBOX, title="Development mailbox", on_load=MailboxState.load)(
         mailbox_page
     )

@@ -6,11 +6,11 @@ import asyncio
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
-from admin_app.services import reset_links
+from admin_app.services.accounts import reset_links
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
 from admin_app.ui.state.auth import AuthState
 
@@ -66,7 +66,7 @@ class ResetPasswordState(AuthState):
 
 
 @rx.page(
-    route=routes.RESET_PASSWORD,
+    route=paths.RESET_PASSWORD,
     title=f"Reset password | {get_settings().app_name}",
     on_load=ResetPasswordState.load,
 )
@@ -81,7 +81,7 @@ def reset_password_page() -> rx.Component:
                     color_scheme="green",
                     role="status",
                 ),
-                rx.link("Sign in", href=routes.LOGIN),
+                rx.link("Sign in", href=paths.LOGIN),
             ),
             rx.cond(
                 ResetPasswordState.valid,
@@ -110,7 +110,7 @@ def reset_password_page() -> rx.Component:
                 ),
                 rx.vstack(
                     form_error(ResetPasswordState.error),
-                    rx.link("Back to sign-in", href=routes.LOGIN),
+                    rx.link("Back to sign-in", href=paths.LOGIN),
                 ),
             ),
         ),

@@ -6,14 +6,14 @@ import asyncio
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.passwords import check_policy
-from admin_app.services import signup, users
-from admin_app.services.code_mail import CodeSent
-from admin_app.services.context import RequestContext
+from admin_app.services.accounts import signup, users
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, form_error, submit_button
 from admin_app.ui.components.providers import provider_buttons, provider_entries
 from admin_app.ui.pages.verify import VerifyState
@@ -54,11 +54,11 @@ class SignupState(AuthState):
         settings = get_settings()
         self.enabled = settings.signup_enabled
         self.uses_password = settings.uses_passwords
-        self.providers = provider_entries([p.name for p in settings.oauth], routes.DASHBOARD)
+        self.providers = provider_entries([p.name for p in settings.oauth], paths.DASHBOARD)
         self.busy, self.error, self.field_errors = False, "", {}
         self.hint = password_hint("", "", "")
         if await self._session_user() is not None:
-            return rx.redirect(routes.DASHBOARD)
+            return rx.redirect(paths.DASHBOARD)
         return None
 
     @rx.event
@@ -108,9 +108,9 @@ class SignupState(AuthState):
                 self.error = exc.message
             return
         verify = await self.get_state(VerifyState)
-        verify._park(sent, routes.DASHBOARD)
+        verify._park(sent, paths.DASHBOARD)
         self.busy = False
-        yield rx.redirect(routes.VERIFY)
+        yield rx.redirect(paths.VERIFY)
 
 
 def field_error(name: str) -> rx.Component:
@@ -180,7 +180,7 @@ def signup_form() -> rx.Component:
 
 
 @rx.page(
-    route=routes.SIGNUP,
+    route=paths.SIGNUP,
     title=f"Create account | {get_settings().app_name}",
     on_load=SignupState.load,
 )
@@ -197,7 +197,7 @@ def signup_page() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Sign in", href=routes.LOGIN),
+            rx.link("Sign in", href=paths.LOGIN),
             size="2",
             align="center",
             width="100%",

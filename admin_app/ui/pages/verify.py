@@ -11,15 +11,15 @@ import asyncio
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.codes import DIGITS
 from admin_app.security.redirects import safe_next
-from admin_app.services import code_mail, codes, signin
-from admin_app.services.code_mail import CodeSent
-from admin_app.services.context import RequestContext
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import code_step, code_store, stages
+from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import get_settings
-from admin_app.ui import routes
 from admin_app.ui.components.auth_card import auth_card, form_error
 from admin_app.ui.navigation import post_to
 from admin_app.ui.state.auth import AuthState
@@ -35,21 +35,21 @@ def complete_with_code(otp_session_id: str, code: str, ctx: RequestContext) -> s
     """Blocking: check the code, open the session, return the cookie hand-off ticket."""
     settings = get_settings()
     with session_scope() as db:
-        user = signin.complete(
+        user = stages.complete(
             db, settings=settings, otp_session_id=otp_session_id, code=code, ctx=ctx
         )
-        return signin.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="code")
+        return stages.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="code")
 
 
 def resend_code(otp_session_id: str, ctx: RequestContext) -> CodeSent:
     with session_scope() as db:
-        return signin.resend(db, settings=get_settings(), otp_session_id=otp_session_id, ctx=ctx)
+        return stages.resend(db, settings=get_settings(), otp_session_id=otp_session_id, ctx=ctx)
 
 
 def describe_flow(otp_session_id: str) -> CodeSent | None:
     with session_scope() as db:
         try:
-            return code_mail.code_sent(codes.pending(db, otp_session_id))
+            return code_step.code_sent(code_store.pending(db, otp_session_id))
         except DomainError:
             return None
 
@@ -57,7 +57,7 @@ def describe_flow(otp_session_id: str) -> CodeSent | None:
 class VerifyState(AuthState):
     # The parked sign-in's id stays on the server (underscore: backend-only).
     _otp_session_id: str = ""
-    _next: str = routes.DASHBOARD
+    _next: str = paths.DASHBOARD
     _ticking: bool = False
     sent_to: str = ""
     purpose: str = "signin"
@@ -92,10 +92,10 @@ class VerifyState(AuthState):
             # A flow parked by an HTTP route (the OAuth callback), not by a page.
             sent = await asyncio.to_thread(describe_flow, flow)
             if sent is None:
-                return rx.redirect(routes.LOGIN)
+                return rx.redirect(paths.LOGIN)
             self._park(sent, safe_next(self.router.url.query_parameters.get("next")))
         if not self._otp_session_id:
-            return rx.redirect(routes.LOGIN)
+            return rx.redirect(paths.LOGIN)
         return VerifyState.tick
 
     @rx.event(background=True)
@@ -140,7 +140,7 @@ class VerifyState(AuthState):
             self.attempt += 1
             return
         self._otp_session_id = ""
-        yield post_to(routes.SESSION_HANDOFF, {"ticket": ticket, "next": self._next})
+        yield post_to(paths.SESSION_HANDOFF, {"ticket": ticket, "next": self._next})
 
     @rx.event
     async def resend(self):
@@ -230,7 +230,7 @@ def resend_button() -> rx.Component:
 
 
 @rx.page(
-    route=routes.VERIFY,
+    route=paths.VERIFY,
     title=f"Enter your code | {get_settings().app_name}",
     on_load=VerifyState.load,
 )
@@ -252,7 +252,7 @@ def verify_page() -> rx.Component:
         ),
         rx.hstack(
             resend_button(),
-            rx.link("Start over", href=routes.LOGIN, size="2"),
+            rx.link("Start over", href=paths.LOGIN, size="2"),
             justify="between",
             width="100%",
             align="center",

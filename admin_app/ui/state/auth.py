@@ -13,16 +13,15 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from admin_app import paths
 from admin_app.db import read_connection
 from admin_app.security.client_ip import client_ip
-from admin_app.services import principals, sessions
-from admin_app.services.context import RequestContext
-from admin_app.services.principals import Principal
+from admin_app.services.access import browser_sessions, principals
+from admin_app.services.access.principals import Principal
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import get_settings
-from admin_app.ui import page_catalogue, routes
+from admin_app.ui import page_catalogue
 from admin_app.ui.navigation import post_to
-
-COOKIE_NAME = "token"
 
 
 def token_from_cookie(cookie_header: str) -> str | None:
@@ -31,18 +30,18 @@ def token_from_cookie(cookie_header: str) -> str | None:
         jar = SimpleCookie(cookie_header)
     except CookieError:
         return None
-    morsel = jar.get(COOKIE_NAME)
+    morsel = jar.get(paths.COOKIE_NAME)
     return morsel.value if morsel else None
 
 
-async def session_user(token: str | None) -> sessions.SessionUser | None:
+async def session_user(token: str | None) -> browser_sessions.SessionUser | None:
     """The signed-in user behind a session token, checked in a thread."""
     if not token:
         return None
 
-    def check() -> sessions.SessionUser | None:
+    def check() -> browser_sessions.SessionUser | None:
         with read_connection() as db:
-            return sessions.current_user(db, settings=get_settings(), token=token)
+            return browser_sessions.current_user(db, settings=get_settings(), token=token)
 
     return await asyncio.to_thread(check)
 
@@ -79,7 +78,7 @@ class AuthState(rx.State):
             user_agent=headers.user_agent,
         )
 
-    async def _session_user(self) -> sessions.SessionUser | None:
+    async def _session_user(self) -> browser_sessions.SessionUser | None:
         return await session_user(self._token())
 
     async def _principal(self) -> Principal | None:
@@ -108,7 +107,7 @@ class AuthState(rx.State):
         me = await self._principal()
         return me if me is not None and permission in me.permissions else None
 
-    def _show(self, user: sessions.SessionUser | None) -> None:
+    def _show(self, user: browser_sessions.SessionUser | None) -> None:
         self.signed_in = user is not None
         self.username = user.username if user else ""
         self.full_name = user.full_name if user else ""
@@ -135,10 +134,10 @@ class AuthState(rx.State):
         self.refused = needed if user and needed and needed not in held else ""
         if user is None:
             self._forget_everything()
-            path = self.router.url.path or routes.DASHBOARD
+            path = self.router.url.path or paths.DASHBOARD
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
-            return rx.redirect(f"{routes.LOGIN}?next={quote(target, safe='/')}")
+            return rx.redirect(f"{paths.LOGIN}?next={quote(target, safe='/')}")
         if page is None or self.refused:
             return None
         return list(page.on_load)
@@ -157,4 +156,4 @@ class AuthState(rx.State):
         self._forget_everything()
         # The tab's state is kept under its client token (sessionStorage):
         # drop it too, so the page after sign-out starts from a fresh state.
-        return [rx.call_script("window.sessionStorage.clear()"), post_to(routes.SIGN_OUT)]
+        return [rx.call_script("window.sessionStorage.clear()"), post_to(paths.SIGN_OUT)]

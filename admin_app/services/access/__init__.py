@@ -1,0 +1,1 @@
+"""Access: browser sessions, API tokens and keys, principals and permissions."""

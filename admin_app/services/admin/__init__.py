@@ -1,0 +1,1 @@
+"""What admins do: the user directory, the last-admin rule, the dashboard's counts."""

@@ -1,0 +1,1 @@
+"""The audit trail: recording security events and reading them back."""

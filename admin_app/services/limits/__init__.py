@@ -1,0 +1,1 @@
+"""Limits on every guessable thing: throttles, budgets, the long-term lock."""

@@ -1,0 +1,294 @@
+"""Sign-in as stages, the same for pages and API (SPEC sections 1 and 3).
+
+`begin` takes what the user typed and either proves who they are (password
+mode, MFA off) or parks the half-finished sign-in under a code row and mails
+the code; `complete` takes the code. A half-finished sign-in opens nothing.
+Every stage costs the same, and answers the same, for an unknown identifier
+as for a known one: the sign-in never reveals who has an account.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlmodel import Session
+
+from admin_app.errors import (
+    AccountDisabled,
+    DomainError,
+    InvalidCredentials,
+    RateLimited,
+)
+from admin_app.mail import outbox
+from admin_app.mail.senders import Sender
+from admin_app.models import AuthSession, User
+from admin_app.services.access import browser_sessions
+from admin_app.services.accounts.hasher import passwords
+from admin_app.services.accounts.users import find_by_identifier
+from admin_app.services.audit import trail
+from admin_app.services.limits import throttle
+from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import code_store
+from admin_app.services.signin.code_errors import SignupCompleted
+from admin_app.services.signin.code_step import (
+    CodeSent,
+    code_sent,
+    decoy_code,
+    mail_issued,
+    send_code,
+    shown_address,
+)
+from admin_app.settings import Settings
+
+MAX_IDENTIFIER = 320
+SIGN_IN_PURPOSES = ("signin", "mfa", "signup")
+
+
+def _take(
+    session: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    user_id: int | None,
+    ctx: RequestContext,
+    hard: bool = True,
+) -> throttle.Taken:
+    try:
+        return throttle.take(
+            session,
+            settings=settings,
+            identifier=identifier,
+            user_id=user_id,
+            ip=ctx.ip,
+            hard=hard,
+        )
+    except RateLimited:
+        trail.record(
+            session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
+        )
+        session.commit()
+        raise
+
+
+def check_password(
+    session: Session, *, settings: Settings, identifier: str, password: str, ctx: RequestContext
+) -> User:
+    """The user whose email or username is `identifier` and whose password matches.
+
+    Raises InvalidCredentials (the same for unknown users and wrong passwords)
+    or AccountDisabled (only once the password has been proved). The attempt
+    is taken from the budgets, and committed, before argon2 runs.
+    """
+    hasher = passwords(settings)
+    identifier = identifier.strip()[:MAX_IDENTIFIER]
+    user = find_by_identifier(session, identifier)
+    taken = _take(
+        session,
+        settings=settings,
+        identifier=identifier,
+        user_id=user.id if user else None,
+        ctx=ctx,
+    )
+    # An unknown user still pays one argon2 verify, against a dummy hash.
+    ok = hasher.verify(user.password_hash if user else None, password[:4096])
+    if user is None or not ok:
+        # The attempt is counted already; only the audit row is left to write.
+        trail.record(
+            session,
+            kind="signin.failed",
+            ctx=ctx,
+            user_id=user.id if user else None,
+            identifier=identifier,
+            reason="password",
+        )
+        # The failure must be on record even though the caller's scope rolls back.
+        session.commit()
+        raise InvalidCredentials()
+    throttle.give_back(session, taken)
+    # Committed now: a rehash below must not run inside a write transaction.
+    session.commit()
+    if not user.is_active:
+        trail.record(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="disabled")
+        session.commit()
+        raise AccountDisabled()
+    assert user.password_hash is not None
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        session.add(user)
+    return user
+
+
+def _throttle_check(
+    session: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    user_id: int | None,
+    ctx: RequestContext,
+) -> None:
+    try:
+        throttle.check(
+            session, settings=settings, identifier=identifier, ip=ctx.ip, user_id=user_id
+        )
+    except RateLimited:
+        trail.record(
+            session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
+        )
+        session.commit()
+        raise
+
+
+def begin(
+    session: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    password: str | None,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> User | CodeSent:
+    """First stage. A User means signed in; CodeSent means a code is on its way."""
+    identifier = identifier.strip()[:MAX_IDENTIFIER]
+    payload: dict[str, object] = {"identifier": identifier}
+    if settings.auth_mode == "otp":
+        user = find_by_identifier(session, identifier)
+        _throttle_check(
+            session,
+            settings=settings,
+            identifier=identifier,
+            user_id=user.id if user else None,
+            ctx=ctx,
+        )
+        if user is None or not user.is_active:
+            return decoy_code(
+                session,
+                settings=settings,
+                purpose="signin",
+                address=identifier.casefold(),
+                payload=payload,
+                ip=ctx.ip,
+            )
+        sent = send_code(
+            session,
+            settings=settings,
+            user=user,
+            purpose="signin",
+            ctx=ctx,
+            payload=payload,
+            sender=sender,
+        )
+        return dataclasses.replace(sent, sent_to=shown_address(identifier))
+    user = check_password(
+        session, settings=settings, identifier=identifier, password=password or "", ctx=ctx
+    )
+    if settings.auth_mode == "password+otp" or user.mfa_enabled:
+        return send_code(
+            session,
+            settings=settings,
+            user=user,
+            purpose="mfa",
+            ctx=ctx,
+            payload=payload,
+            sender=sender,
+        )
+    throttle.record_success(session, settings=settings, identifier=identifier, user_id=user.id)
+    return user
+
+
+def resend(
+    session: Session,
+    *,
+    settings: Settings,
+    otp_session_id: str,
+    ctx: RequestContext,
+    sender: Sender | None = None,
+) -> CodeSent:
+    """A fresh code for a waiting sign-in or sign-up (after the cooldown)."""
+    issued = code_store.reissue(session, settings=settings, code_id=otp_session_id, ip=ctx.ip)
+    row = issued.row
+    payload = code_store.payload_of(row)
+    if payload.get("decoy"):
+        delay = outbox.send_timer.delay() if issued.mailed else 0.0
+        return dataclasses.replace(code_sent(row, sent_to=shown_address(row.email)), delay=delay)
+    mail_issued(session, settings=settings, issued=issued, ctx=ctx, sender=sender)
+    if row.purpose == "signin":
+        return code_sent(row, sent_to=shown_address(str(payload.get("identifier", row.email))))
+    return code_sent(row)
+
+
+def complete(
+    session: Session, *, settings: Settings, otp_session_id: str, code: str, ctx: RequestContext
+) -> User:
+    """Second stage: the mailed code. Returns the signed-in (or newly signed-up) user.
+
+    The try is taken from the account's (or identifier's) and the address's
+    budgets before the code is compared. A right code reopens an account
+    locked by 100 failures: it proves the mailbox, which the lock cannot.
+    """
+    from admin_app.services.accounts import signup
+
+    try:
+        row = code_store.pending(session, otp_session_id)
+    except code_store.UnknownCodeSession:
+        if code_store.completed_signup(
+            session, settings=settings, code_id=otp_session_id, code=code
+        ):
+            raise SignupCompleted() from None
+        raise
+    if row.purpose not in SIGN_IN_PURPOSES:
+        # A "confirm" code (turning MFA off) must never stand in for a sign-in.
+        raise code_store.UnknownCodeSession()
+    payload = code_store.payload_of(row)
+    identifier = str(payload.get("identifier") or row.email)
+    user_id = row.user_id
+    taken = _take(
+        session, settings=settings, identifier=identifier, user_id=user_id, ctx=ctx, hard=False
+    )
+    try:
+        row = code_store.verify(session, settings=settings, code_id=otp_session_id, code=code)
+    except (code_store.WrongCode, code_store.CodeUsedUp) as exc:
+        trail.record(
+            session,
+            kind="signin.failed",
+            ctx=ctx,
+            user_id=user_id,
+            identifier=identifier,
+            reason=exc.code,
+        )
+        session.commit()
+        raise
+    except DomainError:
+        # An ended or expired flow was no guess at the code.
+        throttle.give_back(session, taken)
+        session.commit()
+        raise
+    if payload.get("decoy"):
+        # Unreachable without the code, which was never sent anywhere.
+        raise code_store.UnknownCodeSession()
+    if row.purpose == "signup":
+        user = signup.create_account(session, settings=settings, payload=payload, ctx=ctx)
+    else:
+        found = session.get(User, row.user_id) if row.user_id is not None else None
+        if found is None or not found.is_active:
+            raise InvalidCredentials()
+        user = found
+    throttle.succeeded(session, taken)
+    return user
+
+
+def finish(
+    session: Session, *, settings: Settings, user: User, ctx: RequestContext, method: str
+) -> AuthSession:
+    """Open a browser session for a user who has passed every stage."""
+    assert user.id is not None
+    row = browser_sessions.start(session, settings=settings, user_id=user.id, ctx=ctx)
+    trail.record(session, kind="signin.succeeded", ctx=ctx, user_id=user.id, method=method)
+    return row
+
+
+def browser_ticket(
+    session: Session, *, settings: Settings, user: User, ctx: RequestContext, method: str
+) -> str:
+    """Finish the sign-in for a browser: a hand-off ticket for the cookie route."""
+    row = finish(session, settings=settings, user=user, ctx=ctx, method=method)
+    return browser_sessions.issue_handoff(session, session_id=row.id)

@@ -1,0 +1,1 @@
+"""The profile page: the signed-in user's own account."""

@@ -1,0 +1,1 @@
+"""The users page: the table, its state and its dialogs."""
