@@ -10,8 +10,8 @@ from admin_app.models import AuditEvent, AuthSession, HandoffTicket, OneTimeCode
 from admin_app.services import cleanup
 from admin_app.services.access import browser_sessions
 from admin_app.services.audit import trail
+from admin_app.services.email_codes import code_store
 from admin_app.services.limits import throttle
-from admin_app.services.signin import code_store
 from tests.conftest import CTX
 
 

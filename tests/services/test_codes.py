@@ -16,7 +16,7 @@ from admin_app.errors import DomainError, RateLimited
 from admin_app.models import User
 from admin_app.security import codes as primitives
 from admin_app.security.keys import derive
-from admin_app.services.signin import code_store
+from admin_app.services.email_codes import code_store
 from admin_app.settings import Settings
 
 MakeUser = Callable[..., User]

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from admin_app.errors import RateLimited
 from admin_app.models import User
 from admin_app.services.accounts import reset_links
+from admin_app.services.email_codes import code_step
 from admin_app.services.limits import lockout, throttle
-from admin_app.services.signin import code_step, stages
+from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer

@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from admin_app.errors import InvalidCredentials
 from admin_app.models import User
-from admin_app.services.signin import code_store, mfa, stages
-from admin_app.services.signin.code_step import CodeSent
+from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_step import CodeSent
+from admin_app.services.signin import mfa, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer

@@ -109,7 +109,8 @@ def test_revoke_all_keeps_the_current_one(db, settings, make_user) -> None:  # t
 def test_a_confirmation_code_is_not_a_sign_in(db, settings, make_user) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from admin_app.services.signin import code_store, stages
+    from admin_app.services.email_codes import code_store
+    from admin_app.services.signin import stages
 
     user = make_user()
     issued = code_store.issue(

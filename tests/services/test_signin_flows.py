@@ -14,8 +14,9 @@ from sqlmodel import Session, func, select
 from admin_app.errors import AccountDisabled, InvalidCredentials, MailNotSent, RateLimited
 from admin_app.mail import outbox, templates
 from admin_app.models import AuthSession, OneTimeCode, RefreshToken, User
-from admin_app.services.signin import code_store, stages
-from admin_app.services.signin.code_step import CodeSent
+from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_step import CodeSent
+from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import Inbox, SmtpServer

@@ -21,8 +21,9 @@ from admin_app.errors import (
 from admin_app.models import OneTimeCode, User
 from admin_app.services.accounts import signup, users
 from admin_app.services.accounts.hasher import passwords
-from admin_app.services.signin import code_store, stages
-from admin_app.services.signin.code_step import CodeSent
+from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_step import CodeSent
+from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import Inbox, SmtpServer

@@ -24,9 +24,9 @@ from admin_app.services.access import api_tokens
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import signup
 from admin_app.services.accounts.users import NewUser
+from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import mfa, stages
-from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import get_settings
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}

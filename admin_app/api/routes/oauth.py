@@ -26,8 +26,9 @@ from admin_app.db import session_scope
 from admin_app.errors import AccountDisabled, DomainError, SignupDisabled
 from admin_app.security.redirects import safe_next
 from admin_app.services.access import browser_sessions
+from admin_app.services.email_codes import code_step
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_step, oauth, stages
+from admin_app.services.signin import oauth, stages
 from admin_app.services.signin.oauth import ProviderIdentity
 from admin_app.settings import Settings, get_settings
 

@@ -15,9 +15,9 @@ from admin_app.models import AuthSession, User
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
+from admin_app.services.email_codes.code_step import CodeSent, send_code
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import reauth
-from admin_app.services.signin.code_step import CodeSent, send_code
 from admin_app.settings import Settings
 
 

@@ -22,11 +22,11 @@ from admin_app.security.codes import mask_email
 from admin_app.services.accounts import users
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.audit import trail
+from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_step import CodeSent, code_sent, decoy_code
 from admin_app.services.limits import budgets
 from admin_app.services.limits.throttle import keyed
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_store
-from admin_app.services.signin.code_step import CodeSent, code_sent, decoy_code
 from admin_app.settings import Settings
 
 SIGNUPS_PER_HOUR = 10  # per client address (IPv6 /64)

@@ -12,9 +12,10 @@ from admin_app.errors import DomainError, InvalidCredentials
 from admin_app.mail.senders import Sender
 from admin_app.models import User
 from admin_app.services.audit import trail
+from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_step import CodeSent, send_code
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_store, reauth
-from admin_app.services.signin.code_step import CodeSent, send_code
+from admin_app.services.signin import reauth
 from admin_app.settings import Settings
 
 

@@ -17,9 +17,9 @@ from admin_app.errors import InvalidCredentials, ProofNeeded
 from admin_app.models import AuthSession, User
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.audit import trail
+from admin_app.services.email_codes import code_store
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_store
 from admin_app.settings import Settings
 
 RECENT_SIGN_IN = dt.timedelta(minutes=10)

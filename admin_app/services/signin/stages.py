@@ -23,14 +23,13 @@ from admin_app.mail import outbox
 from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, User
 from admin_app.services.access import browser_sessions
+from admin_app.services.accounts import signup
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.accounts.users import find_by_identifier
 from admin_app.services.audit import trail
-from admin_app.services.limits import throttle
-from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_store
-from admin_app.services.signin.code_errors import SignupCompleted
-from admin_app.services.signin.code_step import (
+from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_errors import SignupCompleted
+from admin_app.services.email_codes.code_step import (
     CodeSent,
     code_sent,
     decoy_code,
@@ -38,6 +37,8 @@ from admin_app.services.signin.code_step import (
     send_code,
     shown_address,
 )
+from admin_app.services.limits import throttle
+from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
 MAX_IDENTIFIER = 320
@@ -225,8 +226,6 @@ def complete(
     budgets before the code is compared. A right code reopens an account
     locked by 100 failures: it proves the mailbox, which the lock cannot.
     """
-    from admin_app.services.accounts import signup
-
     try:
         row = code_store.pending(session, otp_session_id)
     except code_store.UnknownCodeSession:

@@ -10,9 +10,9 @@ from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
+from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import stages
-from admin_app.services.signin.code_step import CodeSent
 from admin_app.services.signin.oauth import describe_methods
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button

@@ -11,8 +11,8 @@ from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.passwords import check_policy
 from admin_app.services.accounts import signup, users
+from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin.code_step import CodeSent
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, form_error, submit_button
 from admin_app.ui.components.providers import provider_buttons, provider_entries

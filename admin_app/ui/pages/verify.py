@@ -16,9 +16,10 @@ from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.codes import DIGITS
 from admin_app.security.redirects import safe_next
+from admin_app.services.email_codes import code_step, code_store
+from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_step, code_store, stages
-from admin_app.services.signin.code_step import CodeSent
+from admin_app.services.signin import stages
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, form_error
 from admin_app.ui.navigation import post_to

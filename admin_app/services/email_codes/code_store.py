@@ -30,14 +30,14 @@ from admin_app.security import codes as primitives
 from admin_app.security.client_ip import limit_group
 from admin_app.security.keys import derive
 from admin_app.security.randomness import new_id
-from admin_app.services.limits import budgets
-from admin_app.services.limits.throttle import keyed
-from admin_app.services.signin.code_errors import (
+from admin_app.services.email_codes.code_errors import (
     CodeExpired,
     CodeUsedUp,
     UnknownCodeSession,
     WrongCode,
 )
+from admin_app.services.limits import budgets
+from admin_app.services.limits.throttle import keyed
 from admin_app.settings import Settings
 
 __all__ = ["CodeExpired", "CodeUsedUp", "UnknownCodeSession", "WrongCode"]

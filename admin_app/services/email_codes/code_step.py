@@ -17,8 +17,8 @@ from admin_app.mail.senders import Sender
 from admin_app.models import OneTimeCode, User
 from admin_app.security.codes import mask_email
 from admin_app.services.audit import trail
+from admin_app.services.email_codes import code_store
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import code_store
 from admin_app.settings import Settings
 
 
