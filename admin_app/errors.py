@@ -1,8 +1,9 @@
-"""Coded domain errors.
+"""The catalogue of coded errors: every error a service raises, in one place.
 
 Services raise these; each face (pages, API, CLI) turns them into its own
-words. `code` is stable and machine-readable, `message` is a human sentence,
-`status` is the HTTP status the API answers with.
+answer. `code` is stable and machine-readable, `message` a human sentence,
+`field` the form field at fault (if one). Nothing here knows about HTTP: the
+API maps codes to status codes in `admin_app/api/errors.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 class DomainError(Exception):
     code = "error"
-    status = 400
     message = "The request could not be completed."
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
@@ -19,9 +19,22 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
+def catalogue() -> list[type[DomainError]]:
+    """Every coded error class, depth first (for the faces' mapping tests)."""
+    found: list[type[DomainError]] = []
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        kind = pending.pop()
+        found.append(kind)
+        pending.extend(kind.__subclasses__())
+    return found
+
+
+# --- What was typed is not valid -----------------------------------------
+
+
 class ValidationFailed(DomainError):
     code = "invalid"
-    status = 422
 
 
 class InvalidEmail(ValidationFailed):
@@ -36,9 +49,11 @@ class WeakPassword(ValidationFailed):
     code = "weak_password"
 
 
+# --- It clashes with what exists, or is not there ----------------------
+
+
 class Conflict(DomainError):
     code = "conflict"
-    status = 409
 
 
 class UsernameTaken(Conflict):
@@ -51,33 +66,150 @@ class EmailTaken(Conflict):
     message = "An account with that email already exists."
 
 
+class LastAdmin(Conflict):
+    code = "last_admin"
+    message = "This is the last active Admin: make someone else an Admin first."
+
+
+class PasswordsOff(DomainError):
+    code = "passwords_off"
+    message = "This site signs in with email codes only: there is no password to change."
+
+
+class MfaFixed(DomainError):
+    code = "mfa_always_on"
+    message = "In this sign-in mode every sign-in already needs an email code."
+
+
+class SignsInAnotherWay(DomainError):
+    """An OAuth identity whose email belongs to an account that signs in otherwise."""
+
+    code = "account_exists"
+
+
+class CannotUnlink(DomainError):
+    code = "last_sign_in_method"
+    message = "Keep at least one way to sign in: set a password or link another provider first."
+
+
+class SignupCompleted(DomainError):
+    """A sign-up's code came back again after the account was made (a lost answer, retried)."""
+
+    code = "signup_completed"
+    message = "This sign-up is already complete: your account exists. Sign in."
+
+
 class NotFound(DomainError):
     code = "not_found"
-    status = 404
     message = "Not found."
+
+
+# --- Who is asking -------------------------------------------------------
 
 
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
-    status = 401
     message = "Wrong email, username or password."
 
 
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
-    status = 401
     message = "Sign in to continue."
+
+
+class InvalidRefreshToken(DomainError):
+    code = "invalid_refresh_token"
+    message = "The refresh token is not valid. Sign in again."
 
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
-    status = 403
     message = "You do not have permission to do that."
+
+
+class KeyCannotManageKeys(PermissionDenied):
+    code = "key_cannot_manage_keys"
+    message = (
+        "An API key cannot create or revoke API keys: sign in and use an access token for that."
+    )
+
+
+class MissingPermissions(DomainError):
+    code = "permission_not_held"
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            "A key cannot have permissions you do not hold: " + ", ".join(missing) + "."
+        )
+
+
+class AccountDisabled(DomainError):
+    code = "account_disabled"
+    message = "This account is disabled. Ask an administrator to enable it."
+
+
+class SignupDisabled(DomainError):
+    code = "signup_disabled"
+    message = "Sign-up is turned off here. Ask an administrator for an account."
+
+
+class ForgotUnavailable(DomainError):
+    code = "reset_by_admin"
+    message = "Password resets go through an administrator here."
+
+
+class EmailNotVerified(DomainError):
+    """An OAuth provider that does not vouch for the email it gives."""
+
+    code = "email_not_verified"
+
+
+class ProofNeeded(DomainError):
+    code = "reauth_required"
+    message = (
+        "Prove it is you first: sign in again (within the last 10 minutes) "
+        "or enter a code sent to your email."
+    )
+
+
+# --- One-time codes and links --------------------------------------------
+
+
+class WrongCode(DomainError):
+    code = "incorrect_code"
+
+    def __init__(self, tries_left: int) -> None:
+        self.tries_left = tries_left
+        plural = "try" if tries_left == 1 else "tries"
+        super().__init__(f"That code is not right. {tries_left} {plural} left.", field="code")
+
+
+class CodeExpired(DomainError):
+    code = "code_expired"
+    message = "That code has expired. Ask for a new one."
+
+
+class CodeUsedUp(DomainError):
+    code = "code_used_up"
+    message = "That code can no longer be used. Ask for a new one."
+
+
+class UnknownCodeSession(DomainError):
+    code = "otp_session_invalid"
+    message = "This sign-in has ended. Please start again."
+
+
+class InvalidResetLink(DomainError):
+    code = "invalid_reset_link"
+    message = "This reset link is not valid any more. Ask for a new one."
+
+
+# --- Try again later -----------------------------------------------------
 
 
 class RateLimited(DomainError):
     code = "too_many_attempts"
-    status = 429
     message = "Too many attempts. Try again later."
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
@@ -87,39 +219,4 @@ class RateLimited(DomainError):
 
 class MailNotSent(DomainError):
     code = "mail_not_sent"
-    status = 503
     message = "The email could not be sent. Please try again in a moment."
-
-
-class AccountDisabled(DomainError):
-    code = "account_disabled"
-    status = 403
-    message = "This account is disabled. Ask an administrator to enable it."
-
-
-class SignupDisabled(DomainError):
-    code = "signup_disabled"
-    status = 403
-    message = "Sign-up is turned off here. Ask an administrator for an account."
-
-
-class ProofNeeded(DomainError):
-    code = "reauth_required"
-    status = 403
-    message = (
-        "Prove it is you first: sign in again (within the last 10 minutes) "
-        "or enter a code sent to your email."
-    )
-
-
-class PasswordsOff(DomainError):
-    code = "passwords_off"
-    status = 409
-    message = "This site signs in with email codes only: there is no password to change."
-
-
-class KeyCannotManageKeys(PermissionDenied):
-    code = "key_cannot_manage_keys"
-    message = (
-        "An API key cannot create or revoke API keys: sign in and use an access token for that."
-    )

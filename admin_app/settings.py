@@ -119,8 +119,12 @@ class Settings:
         return self.mail_is_console and not self.is_production and self.app_is_loopback
 
     @property
-    def mail_modes(self) -> bool:
-        """Modes in which a sign-in cannot finish without a mailed code."""
+    def code_at_every_signin(self) -> bool:
+        """The modes in which no sign-in finishes without a mailed code (otp, password+otp).
+
+        `uses_passwords` and this are the only readings of AUTH_MODE: every
+        other module asks them (or `signin.plan`), never compares the mode.
+        """
         return self.auth_mode in ("otp", "password+otp")
 
 

@@ -1,23 +1,46 @@
-"""Dependencies of the API routes: the client context and the caller's identity.
+"""Dependencies of the API routes: settings, a database session, the client
+context and the caller's identity, so that a route holds only its own work.
 
 Thin on purpose: which header holds the credential is decided here, and
 what it is worth is decided by the services (`principals.for_access_token`,
 `api_keys.for_key`), the same functions the service tests exercise.
+
+`Database` is one transaction per request, committed when the route
+returns and rolled back when it raises (`scope="function"`: before the
+answer is sent, so a failed commit is still the answer). The sign-in routes
+do not use it: their commits fall between stages (a counted attempt before
+argon2, a code before its mail), so they open their scopes in their threads.
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
 
 from admin_app.api.client import request_context
+from admin_app.db import session_scope
 from admin_app.errors import NotAuthenticated
 from admin_app.services.access import api_keys, principals
 from admin_app.services.access.principals import Principal
 from admin_app.services.request_context import RequestContext
-from admin_app.settings import get_settings
+from admin_app.settings import Settings, get_settings
 
 
-def context(request: Request) -> RequestContext:
+# `async`, like every dependency here but the session: a sync one would cost
+# each request a hop to the thread pool.
+async def app_settings() -> Settings:
+    return get_settings()
+
+
+def database() -> Iterator[Session]:
+    with session_scope() as db:
+        yield db
+
+
+async def context(request: Request) -> RequestContext:
     return request_context(request)
 
 
@@ -40,3 +63,9 @@ async def principal(request: Request) -> Principal:
     if key is not None:
         return await api_keys.for_key(key=key)
     return await principals.for_access_token(settings=get_settings(), token=bearer(request))
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
+Database = Annotated[Session, Depends(database, scope="function")]
+Context = Annotated[RequestContext, Depends(context)]
+Caller = Annotated[Principal, Depends(principal)]

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from admin_app.clock import now
+from admin_app.errors import InvalidResetLink
 from admin_app.models import AuditEvent, AuthSession, ResetLink, User
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import reset_links
@@ -466,7 +467,7 @@ def test_a_reset_link_from_the_api(
     [spoofed_token] = parse_qs(urlsplit(spoofed["url"]).query)["token"]
 
     with Session(engine) as db:
-        with pytest.raises(reset_links.InvalidResetLink):
+        with pytest.raises(InvalidResetLink):
             reset_links.check(db, token=token)  # the newer link killed it
         reset_links.use(db, settings=settings, token=spoofed_token, password=NEW_PASSWORD, ctx=CTX)
         db.commit()

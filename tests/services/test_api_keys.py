@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from admin_app.api.errors import status_of
 from admin_app.clock import now
-from admin_app.errors import NotAuthenticated, NotFound, ValidationFailed
+from admin_app.errors import MissingPermissions, NotAuthenticated, NotFound, ValidationFailed
 from admin_app.models import ApiKey, AuditEvent, User
 from admin_app.services.access import api_keys, principals
 from admin_app.services.access.principals import Principal
@@ -127,11 +128,11 @@ def test_a_key_cannot_hold_what_its_owner_does_not(
     db: Session, engine: Engine, make_user: MakeUser
 ) -> None:
     plain = make_user(password=None)
-    with pytest.raises(api_keys.MissingPermissions) as caught:
+    with pytest.raises(MissingPermissions) as caught:
         _create(db, plain, ["users:read", "api_keys:write", "audit:read"])
     db.rollback()
     assert caught.value.missing == ["audit:read", "users:read"]
-    assert (caught.value.code, caught.value.status) == ("permission_not_held", 403)
+    assert (caught.value.code, status_of(caught.value)) == ("permission_not_held", 403)
     assert "audit:read" in caught.value.message and "users:read" in caught.value.message
     assert "api_keys:write" not in caught.value.message
 
@@ -150,7 +151,7 @@ def test_unknown_permissions_and_bad_names_are_refused(
         with pytest.raises(ValidationFailed) as caught:
             _create(db, admin, wanted)
         db.rollback()
-        assert (caught.value.status, caught.value.field) == (422, "permissions"), wanted
+        assert (status_of(caught.value), caught.value.field) == (422, "permissions"), wanted
     for name in ("", "   ", "x" * 101):
         with pytest.raises(ValidationFailed) as caught:
             _create(db, admin, ["users:read"], name=name)

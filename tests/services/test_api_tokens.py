@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from admin_app.errors import NotAuthenticated
+from admin_app.errors import InvalidRefreshToken, NotAuthenticated
 from admin_app.models import RefreshToken, User
 from admin_app.security import keys
 from admin_app.services.access import api_tokens, principals
@@ -24,7 +24,7 @@ from tests.conftest import CTX, TEST_SECRET
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
-InvalidRefresh = api_tokens.InvalidRefreshToken
+InvalidRefresh = InvalidRefreshToken
 
 
 def _pair(db: Session, settings: Settings, user: User) -> api_tokens.TokenPair:

@@ -12,7 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from admin_app.errors import DomainError, RateLimited
+from admin_app.api.errors import status_of
+from admin_app.errors import (
+    CodeExpired,
+    CodeUsedUp,
+    DomainError,
+    RateLimited,
+    UnknownCodeSession,
+    WrongCode,
+)
 from admin_app.models import User
 from admin_app.security import codes as primitives
 from admin_app.security.keys import derive
@@ -111,9 +119,9 @@ def test_the_right_code_is_accepted_once(
 
     # The next request (its own session) finds the sign-in over.
     with Session(engine) as later:
-        with pytest.raises(code_store.UnknownCodeSession):
+        with pytest.raises(UnknownCodeSession):
             code_store.verify(later, settings=settings, code_id=issued.row.id, code=issued.code)
-        with pytest.raises(code_store.UnknownCodeSession):
+        with pytest.raises(UnknownCodeSession):
             code_store.pending(later, issued.row.id)
 
 
@@ -123,7 +131,7 @@ def test_wrong_codes_count_down_and_then_even_the_right_one_fails(
     issued = _issue(db, settings, make_user())
     left = []
     for attempt in [_wrong(issued.code), "12345", "abcdef", "", _wrong(_wrong(issued.code))]:
-        with pytest.raises(code_store.WrongCode) as wrong:
+        with pytest.raises(WrongCode) as wrong:
             code_store.verify(db, settings=settings, code_id=issued.row.id, code=attempt)
         assert wrong.value.code == "incorrect_code"
         assert wrong.value.field == "code"
@@ -132,7 +140,7 @@ def test_wrong_codes_count_down_and_then_even_the_right_one_fails(
     assert left[0][1] == "That code is not right. 4 tries left."
     assert left[3][1] == "That code is not right. 1 try left."
 
-    with pytest.raises(code_store.CodeUsedUp):
+    with pytest.raises(CodeUsedUp):
         code_store.verify(db, settings=settings, code_id=issued.row.id, code=issued.code)
 
 
@@ -151,21 +159,21 @@ def test_an_expired_code_fails(
 
     late = _issue(db, settings, make_user())
     travel(settings.otp_ttl + 1)
-    with pytest.raises(code_store.CodeExpired):
+    with pytest.raises(CodeExpired):
         code_store.verify(db, settings=settings, code_id=late.row.id, code=late.code)
 
     short = make_settings(OTP_TTL_SECONDS=120)
     brief = _issue(db, short, make_user())
     travel(121)
-    with pytest.raises(code_store.CodeExpired):
+    with pytest.raises(CodeExpired):
         code_store.verify(db, settings=short, code_id=brief.row.id, code=brief.code)
 
 
 def test_unknown_and_absurd_code_sessions_are_refused(db: Session, settings: Settings) -> None:
     for code_id in ["no-such-id", "", "x" * 65]:
-        with pytest.raises(code_store.UnknownCodeSession):
+        with pytest.raises(UnknownCodeSession):
             code_store.verify(db, settings=settings, code_id=code_id, code="123456")
-        with pytest.raises(code_store.UnknownCodeSession):
+        with pytest.raises(UnknownCodeSession):
             code_store.pending(db, code_id)
 
 
@@ -177,7 +185,7 @@ def test_a_resend_waits_for_the_cooldown_but_a_new_flow_does_not(
     travel(20)
     with pytest.raises(RateLimited) as limited:
         code_store.reissue(db, settings=settings, code_id=first.row.id)
-    assert limited.value.status == 429
+    assert status_of(limited.value) == 429
     assert limited.value.retry_after == 40
     db.rollback()
     # A new sign-in (say, right after a sign-up) is not a resend: the hourly cap
@@ -204,7 +212,7 @@ def test_resend_gives_a_new_code_and_kills_the_old_one(
     assert second.row.id != first.row.id
     assert (second.row.purpose, second.row.user_id) == (first.row.purpose, first.row.user_id)
     assert code_store.payload_of(second.row) == code_store.payload_of(first.row)
-    with pytest.raises(code_store.UnknownCodeSession):
+    with pytest.raises(UnknownCodeSession):
         code_store.verify(db, settings=settings, code_id=first.row.id, code=first.code)
     assert code_store.verify(db, settings=settings, code_id=second.row.id, code=second.code)
 
@@ -238,7 +246,7 @@ def test_the_try_counter_survives_the_callers_rollback(
 ) -> None:
     issued = _issue(db, settings, make_user())
     for _ in range(3):
-        with pytest.raises(code_store.WrongCode):
+        with pytest.raises(WrongCode):
             code_store.verify(
                 db, settings=settings, code_id=issued.row.id, code=_wrong(issued.code)
             )
@@ -246,7 +254,7 @@ def test_the_try_counter_survives_the_callers_rollback(
     assert _raw_row(engine, issued.row.id)["attempts"] == 3
 
     with Session(engine) as other:
-        with pytest.raises(code_store.WrongCode) as wrong:
+        with pytest.raises(WrongCode) as wrong:
             code_store.verify(
                 other, settings=settings, code_id=issued.row.id, code=_wrong(issued.code)
             )

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from admin_app.errors import InvalidCredentials
+from admin_app.api.errors import status_of
+from admin_app.errors import InvalidCredentials, MfaFixed, UnknownCodeSession, WrongCode
 from admin_app.models import User
-from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.signin import mfa, stages
 from admin_app.settings import Settings
@@ -88,7 +88,7 @@ def test_disable_with_a_fresh_code(
     assert "confirmation" in str(mail["Subject"])
     code = smtp_server.inbox.code_for("ada@example.com")
 
-    with pytest.raises(code_store.WrongCode):
+    with pytest.raises(WrongCode):
         mfa.disable_with_code(
             db,
             settings=settings,
@@ -121,7 +121,7 @@ def test_a_code_for_something_else_or_someone_else_does_not_disable(
     bobs = mfa.send_disable_code(db, settings=settings, user=bob, ctx=CTX)
     db.commit()
     bob_code = smtp_server.inbox.code_for("bob@example.com")
-    with pytest.raises(code_store.UnknownCodeSession):
+    with pytest.raises(UnknownCodeSession):
         mfa.disable_with_code(
             db,
             settings=settings,
@@ -136,7 +136,7 @@ def test_a_code_for_something_else_or_someone_else_does_not_disable(
     signin_code = stages.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
     db.commit()
     assert isinstance(signin_code, CodeSent)
-    with pytest.raises(code_store.UnknownCodeSession):
+    with pytest.raises(UnknownCodeSession):
         mfa.disable_with_code(
             db,
             settings=settings,
@@ -178,9 +178,9 @@ def test_mfa_is_fixed_on_in_the_code_modes(
         ),
     ]
     for attempt in attempts:
-        with pytest.raises(mfa.MfaFixed) as fixed_on:
+        with pytest.raises(MfaFixed) as fixed_on:
             attempt()
-        assert (fixed_on.value.code, fixed_on.value.status) == ("mfa_always_on", 409)
+        assert (fixed_on.value.code, status_of(fixed_on.value)) == ("mfa_always_on", 409)
         db.rollback()
     assert smtp_server.inbox.messages == []
     assert (_mfa_on(engine, user), _mfa_on(engine, other)) == (False, True)
@@ -194,7 +194,7 @@ def test_a_disable_code_never_signs_anyone_in(
     db.commit()
     code = smtp_server.inbox.code_for("ada@example.com")
     # Handed to the sign-in's second stage, it would skip the password.
-    with pytest.raises(code_store.UnknownCodeSession):
+    with pytest.raises(UnknownCodeSession):
         stages.complete(
             db, settings=settings, otp_session_id=sent.otp_session_id, code=code, ctx=CTX
         )

@@ -9,15 +9,17 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from admin_app.errors import AccountDisabled, SignupDisabled
-from admin_app.models import AuditEvent, OAuthAccount, User
-from admin_app.services.signin import oauth
-from admin_app.services.signin.oauth import (
+from admin_app.api.errors import status_of
+from admin_app.errors import (
+    AccountDisabled,
     CannotUnlink,
     EmailNotVerified,
-    ProviderIdentity,
     SignsInAnotherWay,
+    SignupDisabled,
 )
+from admin_app.models import AuditEvent, OAuthAccount, User
+from admin_app.services.signin import oauth
+from admin_app.services.signin.oauth import ProviderIdentity
 from admin_app.settings import Settings
 from tests.conftest import CTX
 
@@ -172,7 +174,7 @@ def test_an_unverified_email_of_a_password_account_is_refused_saying_how_it_sign
         oauth.resolve(db, settings=settings, identity=identity, ctx=CTX)
     db.rollback()
     assert refused.value.code == "account_exists"
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     assert "signs in with a password" in refused.value.message
     assert "Microsoft did not confirm" in refused.value.message
     assert _links(engine) == []

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin_app.api.errors import status_of
 from admin_app.errors import (
     InvalidCredentials,
+    InvalidRefreshToken,
     NotAuthenticated,
     ValidationFailed,
     WeakPassword,
@@ -77,7 +79,7 @@ def test_rename_refuses_empty_and_long_names(
         with pytest.raises(ValidationFailed) as refused:
             profile.rename(db, user=user, full_name=typed, ctx=CTX)
         db.rollback()
-        assert (refused.value.status, refused.value.field) == (422, "full_name")
+        assert (status_of(refused.value), refused.value.field) == (422, "full_name")
     assert _stored(engine, user).full_name == "Ada Lovelace"
 
 
@@ -161,7 +163,7 @@ def test_change_password_ends_everything_but_this_browser(
     # Tokens issued before the change stop working; the bystander's do not.
     with pytest.raises(NotAuthenticated):
         principals.authenticate_access(db, settings=settings, token=pair.access_token)
-    with pytest.raises(api_tokens.InvalidRefreshToken):
+    with pytest.raises(InvalidRefreshToken):
         api_tokens.refresh(db, settings=settings, refresh_token=pair.refresh_token, ctx=CTX)
     db.rollback()
     assert principals.authenticate_access(db, settings=settings, token=their_pair.access_token)

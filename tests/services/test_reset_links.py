@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from admin_app.api.errors import status_of
 from admin_app.clock import now
-from admin_app.errors import NotAuthenticated, WeakPassword
+from admin_app.errors import InvalidResetLink, NotAuthenticated, WeakPassword
 from admin_app.models import AuditEvent, AuthSession, RefreshToken, ResetLink, User
 from admin_app.services.access import api_tokens, browser_sessions, principals
 from admin_app.services.accounts import reset_links, users
@@ -23,7 +24,7 @@ from tests.conftest import CTX, PASSWORD
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 NEW_PASSWORD = "a completely fresh passphrase"
-InvalidResetLink = reset_links.InvalidResetLink
+InvalidResetLink = InvalidResetLink
 
 
 def _issue(db: Session, settings: Settings, user: User, actor: User | None = None) -> str:
@@ -117,7 +118,7 @@ def test_using_a_link_sets_the_password_and_signs_out_everywhere(
     # Single use.
     with pytest.raises(InvalidResetLink) as caught:
         _use(db, settings, token, "yet another long passphrase")
-    assert (caught.value.code, caught.value.status) == ("invalid_reset_link", 400)
+    assert (caught.value.code, status_of(caught.value)) == ("invalid_reset_link", 400)
     with pytest.raises(InvalidResetLink):
         reset_links.check(db, token=token)
     assert passwords(settings).verify(_hash_of(engine, ada.id), NEW_PASSWORD)

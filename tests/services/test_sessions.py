@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin_app.errors import UnknownCodeSession
 from admin_app.security import tokens
 from admin_app.services.access import browser_sessions
 from tests.conftest import CTX
@@ -122,7 +123,7 @@ def test_a_confirmation_code_is_not_a_sign_in(db, settings, make_user) -> None: 
         payload={"identifier": user.email},
     )
     db.commit()
-    with pytest.raises(code_store.UnknownCodeSession):
+    with pytest.raises(UnknownCodeSession):
         stages.complete(
             db, settings=settings, otp_session_id=issued.row.id, code=issued.code, ctx=CTX
         )

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from admin_app.api.errors import status_of
 from admin_app.errors import AccountDisabled, InvalidCredentials
 from admin_app.models import AuditEvent, AuthSession, User
 from admin_app.services.access import browser_sessions
@@ -56,7 +57,7 @@ def test_wrong_password_and_unknown_user_look_the_same(
     assert type(wrong.value) is type(unknown.value) is InvalidCredentials
     assert str(wrong.value) == str(unknown.value) == "Wrong email, username or password."
     assert wrong.value.code == unknown.value.code == "invalid_credentials"
-    assert wrong.value.status == unknown.value.status == 401
+    assert status_of(wrong.value) == status_of(unknown.value) == 401
     assert wrong.value.field == unknown.value.field
 
     # Both failures are on record, in a fresh session, after the caller's rollback.

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from admin_app.api.errors import status_of
 from admin_app.errors import (
     EmailTaken,
     InvalidEmail,
@@ -17,6 +18,7 @@ from admin_app.errors import (
     SignupDisabled,
     UsernameTaken,
     WeakPassword,
+    WrongCode,
 )
 from admin_app.models import OneTimeCode, User
 from admin_app.services.accounts import signup, users
@@ -156,7 +158,7 @@ def test_a_taken_email_answers_alike_and_tells_only_its_owner(
     assert notice.get_body(preferencelist=("html",)) is not None
 
     # Nothing the visitor can type turns it into an account, and the owner's stays as it was.
-    with pytest.raises(code_store.WrongCode):
+    with pytest.raises(WrongCode):
         _complete(db, settings, taken, "123456")
     db.rollback()
     after = [(u.id, u.username, u.full_name, u.email, u.password_hash) for u in _users(engine)]
@@ -171,7 +173,7 @@ def test_a_taken_username_is_refused_before_any_mail(
     with pytest.raises(UsernameTaken) as taken:
         _begin(db, settings, _new(username="ADA", email="other@example.com"))
     db.rollback()
-    assert (taken.value.status, taken.value.field) == (409, "username")
+    assert (status_of(taken.value), taken.value.field) == (409, "username")
     assert smtp_server.inbox.messages == []
     assert _code_rows(engine) == 0
 
@@ -183,7 +185,7 @@ def test_sign_up_turned_off_is_refused(
     with pytest.raises(SignupDisabled) as refused:
         _begin(db, off, _new())
     db.rollback()
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
     assert smtp_server.inbox.messages == []
 
     # A sign-up begun before the switch does not finish after it.
@@ -214,7 +216,7 @@ def test_a_weak_password_is_refused_before_any_mail(
             _begin(db, settings, data)
         db.rollback()
         assert reason in weak.value.message, data
-        assert (weak.value.status, weak.value.field) == (422, "password")
+        assert (status_of(weak.value), weak.value.field) == (422, "password")
     assert smtp_server.inbox.messages == []
     assert _code_rows(engine) == 0
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin_app.api.errors import status_of
 from admin_app.errors import InvalidCredentials, RateLimited
 from admin_app.models import User
 from admin_app.services.limits import throttle
@@ -33,7 +34,7 @@ def _wait(db: Session, settings: Settings, identifier: str | None, ip: str = "")
     try:
         throttle.check(db, settings=settings, identifier=identifier, ip=ip)
     except RateLimited as limited:
-        assert limited.status == 429
+        assert status_of(limited) == 429
         assert limited.code == "too_many_attempts"
         return limited.retry_after
     return 0

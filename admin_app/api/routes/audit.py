@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from admin_app.api.deps import principal
+from admin_app.api.deps import Caller, Database
 from admin_app.api.params import IdFilter, PageNumber
 from admin_app.api.routes.auth import ERRORS
-from admin_app.db import session_scope
-from admin_app.services.access.principals import Principal
 from admin_app.services.audit import history
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], responses=ERRORS)  # type: ignore[arg-type]
@@ -40,17 +38,17 @@ class EventPage(BaseModel):
 
 @router.get("")
 def list_events(
+    caller: Caller,
+    db: Database,
     user_id: IdFilter = None,
     kind: str | None = Query(None, max_length=64),
     page: PageNumber = 1,
     page_size: int = Query(50, ge=1, le=100),
-    caller: Principal = Depends(principal),
 ) -> EventPage:
     """Security events, newest first; filter by user and kind (`signin` or `signin.failed`)."""
-    with session_scope() as db:
-        found = history.events(
-            db, actor=caller, user_id=user_id, kind=kind, page=page, page_size=page_size
-        )
+    found = history.events(
+        db, actor=caller, user_id=user_id, kind=kind, page=page, page_size=page_size
+    )
     return EventPage(
         items=[EventOut(**vars(e)) for e in found.items],
         total=found.total,

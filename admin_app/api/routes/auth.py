@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from admin_app.api.deps import context, principal
+from admin_app.api.deps import AppSettings, Caller, Context, Database
 from admin_app.api.schemas import (
     ErrorOut,
     LoginIn,
@@ -21,13 +21,12 @@ from admin_app.api.schemas import (
 )
 from admin_app.db import session_scope
 from admin_app.services.access import api_tokens
-from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import signup
 from admin_app.services.accounts.users import NewUser
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import mfa, stages
-from admin_app.settings import get_settings
+from admin_app.services.signin import plan, stages
+from admin_app.settings import Settings
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)  # type: ignore[arg-type]
@@ -50,8 +49,7 @@ def _tokens(pair: api_tokens.TokenPair) -> TokensOut:
     )
 
 
-def _login(body: LoginIn, ctx: RequestContext) -> TokensOut | CodeSent:
-    settings = get_settings()
+def _login(body: LoginIn, ctx: RequestContext, settings: Settings) -> TokensOut | CodeSent:
     with session_scope() as db:
         outcome = stages.begin(
             db, settings=settings, identifier=body.identifier, password=body.password, ctx=ctx
@@ -71,69 +69,57 @@ async def _answered(sent: CodeSent) -> OtpRequiredOut:
 
 
 @router.post("/login")
-async def login(
-    body: LoginIn, ctx: RequestContext = Depends(context)
-) -> TokensOut | OtpRequiredOut:
+async def login(body: LoginIn, ctx: Context, settings: AppSettings) -> TokensOut | OtpRequiredOut:
     """Sign in with an email or username (and a password in password modes).
 
     Answers the token pair, or `otp_required` when a code was mailed: then
     call `/auth/verify-otp`. Unknown users get the same answers as wrong
     passwords.
     """
-    outcome = await run_in_threadpool(_login, body, ctx)
+    outcome = await run_in_threadpool(_login, body, ctx, settings)
     return await _answered(outcome) if isinstance(outcome, CodeSent) else outcome
 
 
 @router.post("/verify-otp")
-def verify_otp(body: VerifyOtpIn, ctx: RequestContext = Depends(context)) -> TokensOut:
+def verify_otp(body: VerifyOtpIn, db: Database, ctx: Context, settings: AppSettings) -> TokensOut:
     """Finish a sign-in or sign-up with the mailed 6-digit code."""
-    settings = get_settings()
-    with session_scope() as db:
-        user = stages.complete(
-            db, settings=settings, otp_session_id=body.otp_session_id, code=body.code, ctx=ctx
-        )
-        return _tokens(
-            api_tokens.issue_pair(db, settings=settings, user=user, ctx=ctx, method="code")
-        )
+    user = stages.complete(
+        db, settings=settings, otp_session_id=body.otp_session_id, code=body.code, ctx=ctx
+    )
+    return _tokens(api_tokens.issue_pair(db, settings=settings, user=user, ctx=ctx, method="code"))
 
 
-def _resend(body: ResendOtpIn, ctx: RequestContext) -> CodeSent:
+def _resend(body: ResendOtpIn, ctx: RequestContext, settings: Settings) -> CodeSent:
     with session_scope() as db:
-        return stages.resend(
-            db, settings=get_settings(), otp_session_id=body.otp_session_id, ctx=ctx
-        )
+        return stages.resend(db, settings=settings, otp_session_id=body.otp_session_id, ctx=ctx)
 
 
 @router.post("/resend-otp")
-async def resend_otp(body: ResendOtpIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
+async def resend_otp(body: ResendOtpIn, ctx: Context, settings: AppSettings) -> OtpRequiredOut:
     """Mail a new code (60 s after the last one); the answer carries a new `otp_session_id`."""
-    return await _answered(await run_in_threadpool(_resend, body, ctx))
+    return await _answered(await run_in_threadpool(_resend, body, ctx, settings))
 
 
 @router.post("/refresh")
-def refresh(body: RefreshIn, ctx: RequestContext = Depends(context)) -> TokensOut:
+def refresh(body: RefreshIn, db: Database, ctx: Context, settings: AppSettings) -> TokensOut:
     """Trade a refresh token for a new pair; the old refresh token dies (rotation)."""
-    with session_scope() as db:
-        return _tokens(
-            api_tokens.refresh(
-                db, settings=get_settings(), refresh_token=body.refresh_token, ctx=ctx
-            )
-        )
+    return _tokens(
+        api_tokens.refresh(db, settings=settings, refresh_token=body.refresh_token, ctx=ctx)
+    )
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-def logout(body: RefreshIn) -> Response:
+def logout(body: RefreshIn, db: Database, settings: AppSettings) -> Response:
     """End the refresh token's whole family, and its access tokens with it."""
-    with session_scope() as db:
-        api_tokens.logout(db, settings=get_settings(), refresh_token=body.refresh_token)
+    api_tokens.logout(db, settings=settings, refresh_token=body.refresh_token)
     return Response(status_code=204)
 
 
-def _signup(body: SignupIn, ctx: RequestContext) -> CodeSent:
+def _signup(body: SignupIn, ctx: RequestContext, settings: Settings) -> CodeSent:
     with session_scope() as db:
         return signup.begin(
             db,
-            settings=get_settings(),
+            settings=settings,
             data=NewUser(
                 username=body.username,
                 full_name=body.full_name,
@@ -145,20 +131,20 @@ def _signup(body: SignupIn, ctx: RequestContext) -> CodeSent:
 
 
 @router.post("/signup")
-async def signup_start(body: SignupIn, ctx: RequestContext = Depends(context)) -> OtpRequiredOut:
+async def signup_start(body: SignupIn, ctx: Context, settings: AppSettings) -> OtpRequiredOut:
     """Start a sign-up: a code goes to the email; `/auth/verify-otp` creates the account."""
-    return await _answered(await run_in_threadpool(_signup, body, ctx))
+    return await _answered(await run_in_threadpool(_signup, body, ctx, settings))
 
 
 @router.get("/me")
-async def me(caller: Principal = Depends(principal)) -> MeOut:
+async def me(caller: Caller, settings: AppSettings) -> MeOut:
     """The caller, their roles and effective permissions."""
     return MeOut(
         id=caller.user_id,
         username=caller.username,
         full_name=caller.full_name,
         email=caller.email,
-        mfa_enabled=caller.mfa_enabled or mfa.always_on(get_settings()),
+        mfa_enabled=plan.code_due(settings, mfa_enabled=caller.mfa_enabled),
         roles=caller.roles,
         permissions=caller.permissions,
     )

@@ -9,13 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from admin_app.api.client import request_context, same_origin
+from admin_app.api.deps import AppSettings
 from admin_app.db import session_scope
 from admin_app.paths import COOKIE_NAME
-from admin_app.security import tokens
 from admin_app.security.redirects import safe_next
 from admin_app.services.access import browser_sessions
-from admin_app.services.audit import trail
-from admin_app.settings import Settings, get_settings
+from admin_app.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,9 +44,10 @@ def _refuse_cross_site() -> Response:
 
 
 @router.post("/auth/session")
-async def hand_off(request: Request, ticket: str = Form(""), next: str = Form("/")) -> Response:
+async def hand_off(
+    request: Request, settings: AppSettings, ticket: str = Form(""), next: str = Form("/")
+) -> Response:
     """Trade a single-use sign-in ticket for the session cookie, then go on to `next`."""
-    settings = get_settings()
     if not same_origin(request, settings):
         return _refuse_cross_site()
 
@@ -67,25 +67,16 @@ async def hand_off(request: Request, ticket: str = Form(""), next: str = Form("/
 
 
 @router.post("/auth/signout")
-async def sign_out(request: Request) -> Response:
+async def sign_out(request: Request, settings: AppSettings) -> Response:
     """End this browser's session on the server and clear its cookie."""
-    settings = get_settings()
     if not same_origin(request, settings):
         return _refuse_cross_site()
     token = request.cookies.get(COOKIE_NAME)
     ctx = request_context(request, settings)
 
     def revoke() -> None:
-        if not token:
-            return
-        try:
-            claims = tokens.verify(settings.jwt_secret, token, typ=tokens.TokenType.SESSION)
-        except tokens.InvalidToken:
-            return
         with session_scope() as db:
-            user_id = browser_sessions.revoke(db, session_id=str(claims.get("sid", "")))
-            if user_id is not None:
-                trail.record(db, kind="signout", ctx=ctx, user_id=user_id)
+            browser_sessions.sign_out(db, settings=settings, token=token, ctx=ctx)
 
     await run_in_threadpool(revoke)
     response = RedirectResponse("/login", status_code=303)

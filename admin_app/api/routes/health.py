@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from admin_app.api.deps import AppSettings
 from admin_app.db import fetch_all
-from admin_app.settings import get_settings
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -63,9 +63,9 @@ async def _redis(url: str | None) -> str:
     response_model=Ready,
     responses={503: {"description": "The database or Redis does not answer"}},
 )
-async def readyz() -> Ready | JSONResponse:
+async def readyz(settings: AppSettings) -> Ready | JSONResponse:
     """200 when the database (and Redis, when REDIS_URL is set) answer; 503 otherwise."""
-    database, redis = await asyncio.gather(_database(), _redis(get_settings().redis_url))
+    database, redis = await asyncio.gather(_database(), _redis(settings.redis_url))
     if "down" in (database, redis):
         return JSONResponse(
             {

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from admin_app import __version__
-from admin_app.settings import get_settings
+from admin_app.api.deps import AppSettings
 
 router = APIRouter(tags=["info"])
 
@@ -19,9 +19,8 @@ class Info(BaseModel):
 
 
 @router.get("/info")
-async def info() -> Info:
+async def info(settings: AppSettings) -> Info:
     """How this deployment signs users in."""
-    settings = get_settings()
     return Info(
         auth_mode=settings.auth_mode,
         signup_enabled=settings.signup_enabled,

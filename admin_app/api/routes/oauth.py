@@ -21,16 +21,23 @@ from fastapi.responses import RedirectResponse, Response
 from joserfc.errors import JoseError
 
 from admin_app.api.client import request_context
+from admin_app.api.deps import AppSettings
 from admin_app.api.routes.browser_session import set_session_cookie
 from admin_app.db import session_scope
-from admin_app.errors import AccountDisabled, DomainError, SignupDisabled
+from admin_app.errors import (
+    AccountDisabled,
+    DomainError,
+    EmailNotVerified,
+    SignsInAnotherWay,
+    SignupDisabled,
+)
 from admin_app.security.redirects import safe_next
 from admin_app.services.access import browser_sessions
-from admin_app.services.email_codes import code_step
+from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import oauth, stages
+from admin_app.services.signin import with_provider
 from admin_app.services.signin.oauth import ProviderIdentity
-from admin_app.settings import Settings, get_settings
+from admin_app.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth/oauth", include_in_schema=False)
@@ -92,8 +99,9 @@ def _back_to_login(error: str, next_path: str = "/", **extra: str) -> Response:
 
 
 @router.get("/{provider}/login")
-async def start(provider: str, request: Request, next: str = "/") -> Response:
-    settings = get_settings()
+async def start(
+    provider: str, request: Request, settings: AppSettings, next: str = "/"
+) -> Response:
     client = _client(settings, provider)
     if client is None:
         return _back_to_login("oauth_unknown")
@@ -156,31 +164,19 @@ async def _identity(
     )
 
 
-def _sign_in(identity: ProviderIdentity, ctx: RequestContext) -> tuple[str, str]:
+def _sign_in(
+    identity: ProviderIdentity, ctx: RequestContext, settings: Settings
+) -> tuple[str, str]:
     """("cookie", value) when signed in; ("verify", otp_session_id) when a code is due."""
-    settings = get_settings()
     with session_scope() as db:
-        user = oauth.resolve(db, settings=settings, identity=identity, ctx=ctx)
-        if settings.auth_mode != "password" or user.mfa_enabled:
-            # A provider replaces the password, not the code.
-            sent = code_step.send_code(
-                db,
-                settings=settings,
-                user=user,
-                purpose="mfa",
-                ctx=ctx,
-                payload={"identifier": user.email, "method": f"oauth:{identity.provider}"},
-            )
-            return "verify", sent.otp_session_id
-        row = stages.finish(
-            db, settings=settings, user=user, ctx=ctx, method=f"oauth:{identity.provider}"
-        )
-        return "cookie", browser_sessions.cookie_token(settings, row)
+        outcome = with_provider.sign_in(db, settings=settings, identity=identity, ctx=ctx)
+        if isinstance(outcome, CodeSent):
+            return "verify", outcome.otp_session_id
+        return "cookie", browser_sessions.cookie_token(settings, outcome)
 
 
 @router.get("/{provider}/callback")
-async def finish(provider: str, request: Request) -> Response:
-    settings = get_settings()
+async def finish(provider: str, request: Request, settings: AppSettings) -> Response:
     next_path = safe_next(request.session.pop(NEXT_KEY, "/"))
     client = _client(settings, provider)
     if client is None:
@@ -197,16 +193,14 @@ async def finish(provider: str, request: Request) -> Response:
         log.warning("oauth: %s callback failed", provider, exc_info=True)
         return _back_to_login("oauth_unavailable", next_path)
     try:
-        outcome, value = await run_in_threadpool(_sign_in, identity, request_context(request))
-    except oauth.SignsInAnotherWay:
+        outcome, value = await run_in_threadpool(
+            _sign_in, identity, request_context(request, settings), settings
+        )
+    except SignsInAnotherWay:
         with session_scope() as db:
-            from admin_app.services.accounts import users
-
-            user = users.find_by_identifier(db, identity.email or "")
-            methods = oauth.sign_in_methods(db, settings=settings, user=user) if user else []
-            ways = ",".join(methods)
+            ways = ",".join(with_provider.ways_in(db, settings=settings, email=identity.email))
         return _back_to_login("account_exists", next_path, ways=ways, provider=provider)
-    except oauth.EmailNotVerified:
+    except EmailNotVerified:
         return _back_to_login("email_not_verified", next_path, provider=provider)
     except SignupDisabled:
         return _back_to_login("signup_disabled", next_path, provider=provider)

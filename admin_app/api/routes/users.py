@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from admin_app.api.deps import context, principal
+from admin_app.api.deps import AppSettings, Caller, Context, Database
 from admin_app.api.params import Id, PageNumber
 from admin_app.api.routes.auth import ERRORS
-from admin_app.db import session_scope
-from admin_app.services.access import permissions
-from admin_app.services.access.principals import Principal
-from admin_app.services.accounts import reset_links, users
+from admin_app.services.accounts import users
 from admin_app.services.admin import directory
 from admin_app.services.limits import lockout
-from admin_app.services.request_context import RequestContext
-from admin_app.settings import get_settings
 
 router = APIRouter(prefix="/api/users", tags=["users"], responses=ERRORS)  # type: ignore[arg-type]
 
@@ -80,15 +75,15 @@ def _one(db: Session, row: directory.UserRow) -> UserOut:
 
 @router.get("")
 def list_users(
+    caller: Caller,
+    db: Database,
     search: str = Query("", max_length=100),
     page: PageNumber = 1,
     page_size: int = Query(25, ge=1, le=100),
-    caller: Principal = Depends(principal),
 ) -> UserPage:
     """Search (username, email, name) and page through users. Needs `users:read`."""
-    with session_scope() as db:
-        found = directory.search(db, actor=caller, query=search, page=page, page_size=page_size)
-        locked = lockout.locked_ids(db, [r.id for r in found.items])
+    found = directory.search(db, actor=caller, query=search, page=page, page_size=page_size)
+    locked = lockout.locked_ids(db, [r.id for r in found.items])
     return UserPage(
         items=[_out(r, locked) for r in found.items],
         total=found.total,
@@ -99,112 +94,78 @@ def list_users(
 
 @router.post("", status_code=201)
 def create_user(
-    body: UserCreateIn,
-    caller: Principal = Depends(principal),
-    ctx: RequestContext = Depends(context),
+    body: UserCreateIn, caller: Caller, db: Database, ctx: Context, settings: AppSettings
 ) -> UserOut:
     """Create a user. Needs `users:write`."""
-    settings = get_settings()
-    with session_scope() as db:
-        row = directory.create(
-            db,
-            actor=caller,
-            settings=settings,
-            data=users.NewUser(
-                username=body.username,
-                full_name=body.full_name,
-                email=body.email,
-                password=body.password,
-                is_admin=body.is_admin,
-            ),
-            ctx=ctx,
-        )
-        if not body.is_active:
-            row = directory.update(
-                db,
-                actor=caller,
-                user_id=row.id,
-                changes=directory.UserChanges(is_active=False),
-                ctx=ctx,
-            )
-        return _one(db, row)
+    row = directory.create(
+        db,
+        actor=caller,
+        settings=settings,
+        data=users.NewUser(
+            username=body.username,
+            full_name=body.full_name,
+            email=body.email,
+            password=body.password,
+            is_admin=body.is_admin,
+        ),
+        ctx=ctx,
+        active=body.is_active,
+    )
+    return _one(db, row)
 
 
 @router.get("/{user_id}")
-def get_user(user_id: Id, caller: Principal = Depends(principal)) -> UserOut:
+def get_user(user_id: Id, caller: Caller, db: Database) -> UserOut:
     """One user. Needs `users:read`."""
-    with session_scope() as db:
-        return _one(db, directory.get_row(db, actor=caller, user_id=user_id))
+    return _one(db, directory.get_row(db, actor=caller, user_id=user_id))
 
 
 @router.patch("/{user_id}")
 def update_user(
     user_id: Id,
     body: UserUpdateIn,
-    caller: Principal = Depends(principal),
-    ctx: RequestContext = Depends(context),
+    caller: Caller,
+    db: Database,
+    ctx: Context,
+    settings: AppSettings,
 ) -> UserOut:
-    """Change a user: name, email, username, active, Admin. Needs `users:write`."""
-    settings = get_settings()
-    with session_scope() as db:
-        row = directory.update(
-            db,
-            actor=caller,
-            user_id=user_id,
-            changes=directory.UserChanges(
-                username=body.username,
-                full_name=body.full_name,
-                email=body.email,
-                is_active=body.is_active,
-                is_admin=body.is_admin,
-            ),
-            ctx=ctx,
-        )
-        if body.password is not None:
-            users.set_password(
-                db,
-                settings=settings,
-                user=users.get(db, user_id),
-                password=body.password,
-                ctx=ctx,
-                actor_id=caller.user_id,
-                kind="password.reset",
-            )
-        return _one(db, row)
+    """Change a user: name, email, username, active, Admin, password. Needs `users:write`."""
+    row = directory.update(
+        db,
+        actor=caller,
+        user_id=user_id,
+        changes=directory.UserChanges(
+            username=body.username,
+            full_name=body.full_name,
+            email=body.email,
+            is_active=body.is_active,
+            is_admin=body.is_admin,
+            password=body.password,
+        ),
+        ctx=ctx,
+        settings=settings,
+    )
+    return _one(db, row)
 
 
 @router.delete("/{user_id}", status_code=204, response_class=Response)
-def delete_user(
-    user_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
-) -> Response:
+def delete_user(user_id: Id, caller: Caller, db: Database, ctx: Context) -> Response:
     """Delete a user (never the last active Admin). Needs `users:write`."""
-    with session_scope() as db:
-        directory.delete(db, actor=caller, user_id=user_id, ctx=ctx)
+    directory.delete(db, actor=caller, user_id=user_id, ctx=ctx)
     return Response(status_code=204)
 
 
 @router.post("/{user_id}/reset-link")
 def create_reset_link(
-    user_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
+    user_id: Id, caller: Caller, db: Database, ctx: Context, settings: AppSettings
 ) -> ResetLinkOut:
     """A one-time password-reset link, valid 24 h, to hand over. Needs `users:write`."""
-    caller.require(permissions.USERS_WRITE)
-    with session_scope() as db:
-        link = reset_links.issue(
-            db,
-            settings=get_settings(),
-            user=users.get(db, user_id),
-            ctx=ctx,
-            actor_id=caller.user_id,
-        )
+    link = directory.reset_link(db, actor=caller, settings=settings, user_id=user_id, ctx=ctx)
     return ResetLinkOut(url=link.url, expires_at=link.expires_at)
 
 
 @router.post("/{user_id}/unlock")
-def unlock_user(
-    user_id: Id, caller: Principal = Depends(principal), ctx: RequestContext = Depends(context)
-) -> UserOut:
+def unlock_user(user_id: Id, caller: Caller, db: Database, ctx: Context) -> UserOut:
     """Reopen password sign-in after 100 failures in a row (audited). Needs `users:write`."""
-    with session_scope() as db:
-        lockout.unlock(db, actor=caller, user_id=user_id, ctx=ctx)
-        return _one(db, directory.get_row(db, actor=caller, user_id=user_id))
+    lockout.unlock(db, actor=caller, user_id=user_id, ctx=ctx)
+    return _one(db, directory.get_row(db, actor=caller, user_id=user_id))

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from admin_app.clock import now
 from admin_app.errors import (
-    DomainError,
     KeyCannotManageKeys,
+    MissingPermissions,
     NotAuthenticated,
     NotFound,
     ValidationFailed,
@@ -57,17 +57,6 @@ _TOUCH = (
     .where(_keys.c.id == sa.bindparam("key_id"))
     .values(last_used_at=sa.bindparam("moment", type_=_keys.c.last_used_at.type))
 )
-
-
-class MissingPermissions(DomainError):
-    code = "permission_not_held"
-    status = 403
-
-    def __init__(self, missing: list[str]) -> None:
-        self.missing = missing
-        super().__init__(
-            "A key cannot have permissions you do not hold: " + ", ".join(missing) + "."
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,6 +173,12 @@ def list_for(session: Session, *, user_id: int) -> list[KeyInfo]:
         )
         for row in rows
     ]
+
+
+def list_own(session: Session, *, actor: Principal) -> list[KeyInfo]:
+    """The caller's live keys (never the keys themselves); needs `api_keys:write`."""
+    actor.require(permissions.API_KEYS_WRITE)
+    return list_for(session, user_id=actor.user_id)
 
 
 def revoke(session: Session, *, user_id: int, key_id: int, ctx: RequestContext) -> None:

@@ -15,20 +15,15 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import DomainError
+from admin_app.errors import InvalidRefreshToken
 from admin_app.models import RefreshToken, User
 from admin_app.security import tokens
 from admin_app.security.randomness import new_id
+from admin_app.services import on_record
 from admin_app.services.access.token_families import revoke_family
 from admin_app.services.audit import trail
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
-
-
-class InvalidRefreshToken(DomainError):
-    code = "invalid_refresh_token"
-    status = 401
-    message = "The refresh token is not valid. Sign in again."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,9 +185,13 @@ def _replayed(
                 expires_in=settings.access_token_ttl,
             )
     # A token used twice, outside the grace window: likely stolen. End the family.
-    revoke_family(session, family_id=row.family_id)
-    trail.record(session, kind="token.reuse_detected", ctx=ctx, user_id=row.user_id)
-    session.commit()
+    family_id, user_id = row.family_id, row.user_id
+
+    def end_family(own: Session) -> None:
+        revoke_family(own, family_id=family_id)
+        trail.record(own, kind="token.reuse_detected", ctx=ctx, user_id=user_id)
+
+    on_record.keep(session, end_family)
     raise InvalidRefreshToken()
 
 

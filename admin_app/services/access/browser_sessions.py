@@ -22,6 +22,7 @@ from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security import tokens
 from admin_app.security.randomness import digest, new_id, new_token
 from admin_app.services.access import permissions
+from admin_app.services.audit import trail
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
@@ -206,6 +207,25 @@ def revoke(session: Session, *, session_id: str) -> int | None:
     row.revoked_at = now()
     session.add(row)
     return row.user_id
+
+
+def sign_out(
+    session: Session, *, settings: Settings, token: str | None, ctx: RequestContext
+) -> None:
+    """Sign-out: the session behind a cookie's token ends on the server, audited.
+
+    A missing, forged or already ended token changes nothing (the face clears
+    the cookie either way).
+    """
+    if not token:
+        return
+    try:
+        claims = tokens.verify(settings.jwt_secret, token, typ=tokens.TokenType.SESSION)
+    except tokens.InvalidToken:
+        return
+    user_id = revoke(session, session_id=str(claims.get("sid", "")))
+    if user_id is not None:
+        trail.record(session, kind="signout", ctx=ctx, user_id=user_id)
 
 
 def revoke_all(session: Session, *, user_id: int, except_id: str | None = None) -> int:

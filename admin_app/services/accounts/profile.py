@@ -63,6 +63,7 @@ def change_password(
     """
     if not settings.uses_passwords:
         raise PasswordsOff()
+    prepared: users.NewPassword | str = new
     if user.password_hash is not None:
         reauth.check_current_password(
             session,
@@ -75,6 +76,10 @@ def change_password(
             field="current_password",
         )
     else:
+        # Hashed before the proof: a right code is used up in a write transaction.
+        prepared = users.prepare_password(
+            settings, password=new, username=user.username, email=user.email
+        )
         reauth.prove(
             session,
             settings=settings,
@@ -88,13 +93,13 @@ def change_password(
         session,
         settings=settings,
         user=user,
-        password=new,
+        password=prepared,
         ctx=ctx,
         keep_session_id=current_session_id,
     )
     # The change is kept before the mail goes, never inside its transaction.
     session.commit()
-    if settings.mail_modes or not settings.mail_is_console:
+    if settings.code_at_every_signin or not settings.mail_is_console:
         try:
             outbox.send_password_changed(settings, to=user.email, sender=sender)
         except MailNotSent:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from admin_app.clock import now
-from admin_app.errors import DomainError, MailNotSent
+from admin_app.errors import DomainError, ForgotUnavailable, InvalidResetLink, MailNotSent
 from admin_app.mail import outbox
 from admin_app.mail.senders import Sender
 from admin_app.models import ResetLink, User
@@ -27,12 +27,6 @@ from admin_app.settings import Settings
 
 LIFETIME = dt.timedelta(hours=24)
 PATH = "/reset-password"
-
-
-class InvalidResetLink(DomainError):
-    code = "invalid_reset_link"
-    status = 400
-    message = "This reset link is not valid any more. Ask for a new one."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,10 +68,9 @@ def issue(
 MAX_MAILED_PER_HOUR = 3
 
 
-class ForgotUnavailable(DomainError):
-    code = "reset_by_admin"
-    status = 403
-    message = "Password resets go through an administrator here."
+def forgot_offered(settings: Settings) -> bool:
+    """ "Forgot password" mails a link only where mail is the sign-in channel anyway."""
+    return settings.code_at_every_signin
 
 
 def request_by_email(
@@ -96,7 +89,7 @@ def request_by_email(
     event loop. Only where mail is the sign-in channel anyway (otp,
     password+otp).
     """
-    if settings.auth_mode == "password":
+    if not forgot_offered(settings):
         raise ForgotUnavailable()
     try:
         address = users.normalise_email(email)
@@ -138,6 +131,9 @@ def use(
 ) -> User:
     """Set the new password; the link dies, and so does every session of the user."""
     user = check(session, token=token)
+    new = users.prepare_password(
+        settings, password=password, username=user.username, email=user.email
+    )
     claimed = session.execute(
         sa.update(ResetLink)
         .where(col(ResetLink.token_hash) == digest(token), col(ResetLink.used_at).is_(None))
@@ -146,7 +142,7 @@ def use(
     if getattr(claimed, "rowcount", 0) != 1:
         raise InvalidResetLink()
     users.set_password(
-        session, settings=settings, user=user, password=password, ctx=ctx, kind="password.reset"
+        session, settings=settings, user=user, password=new, ctx=ctx, kind="password.reset"
     )
     # The link came by mail: the owner is proved, so a hard lock ends too.
     assert user.id is not None

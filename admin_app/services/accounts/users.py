@@ -187,6 +187,22 @@ def create_user(
     return user
 
 
+@dataclasses.dataclass(frozen=True)
+class NewPassword:
+    """A new password checked against the policy and hashed, before any write."""
+
+    hash: str
+
+
+def prepare_password(
+    settings: Settings, *, password: str, username: str, email: str
+) -> NewPassword:
+    """Policy, then argon2: run it before the write transaction opens (SQLite has one
+    writer, and argon2 takes tens of milliseconds)."""
+    check_policy(password, min_length=settings.password_min_length, username=username, email=email)
+    return NewPassword(passwords(settings).hash(password))
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PasswordSet:
     """What a new password ended, for the faces to tell the user."""
@@ -208,7 +224,7 @@ def set_password(
     *,
     settings: Settings,
     user: User,
-    password: str,
+    password: str | NewPassword,
     ctx: RequestContext,
     actor_id: int | None = None,
     kind: str = "password.changed",
@@ -219,12 +235,15 @@ def set_password(
     API keys are revoked for good.
 
     Every way a password is set goes through here: the profile, a reset
-    link, an admin's reset (API, CLI) and SUPERADMIN_PASSWORD.
+    link, an admin's reset (API, CLI) and SUPERADMIN_PASSWORD. A plain
+    `password` is checked and hashed here; where the session may already
+    hold writes, the caller passes a `prepare_password` result instead.
     """
-    check_policy(
-        password, min_length=settings.password_min_length, username=user.username, email=user.email
-    )
-    user.password_hash = passwords(settings).hash(password)
+    if isinstance(password, str):
+        password = prepare_password(
+            settings, password=password, username=user.username, email=user.email
+        )
+    user.password_hash = password.hash
     user.updated_at = now()
     user.security_stamp += 1
     session.add(user)

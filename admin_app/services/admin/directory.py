@@ -21,9 +21,8 @@ from admin_app.models import Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
 from admin_app.services.access import api_keys, browser_sessions, permissions, token_families
 from admin_app.services.access.principals import Principal
-from admin_app.services.accounts import users
+from admin_app.services.accounts import reset_links, users
 from admin_app.services.admin import last_admin
-from admin_app.services.admin.last_admin import LastAdmin as LastAdmin
 from admin_app.services.audit import trail
 from admin_app.services.paging import Page, bounds
 from admin_app.services.request_context import RequestContext
@@ -75,6 +74,8 @@ class UserChanges:
     email: str | None = None
     is_active: bool | None = None
     is_admin: bool | None = None
+    # An admin's reset: every session, token and key of the user ends.
+    password: str | None = None
 
 
 def _escape_like(text: str) -> str:
@@ -199,9 +200,21 @@ def update(
     user_id: int,
     changes: UserChanges,
     ctx: RequestContext,
+    settings: Settings | None = None,
 ) -> UserRow:
+    """Apply an admin's changes; `settings` is needed only to set a password."""
     actor.require(permissions.USERS_WRITE)
     user = users.get(session, user_id)
+    new_password = None
+    if changes.password is not None:
+        assert settings is not None, "setting a password needs the settings"
+        # Checked and hashed before the first write (the policy sees the new names).
+        new_password = users.prepare_password(
+            settings,
+            password=changes.password,
+            username=changes.username or user.username,
+            email=changes.email or user.email,
+        )
     if changes.username is not None and changes.username != user.username:
         username = users.validate_username(changes.username)
         other = users.find_by_identifier(session, username)
@@ -267,6 +280,17 @@ def update(
     session.flush()
     trail.record(session, kind="user.updated", ctx=ctx, user_id=user.id, actor_id=actor.user_id)
     assert user.id is not None
+    if new_password is not None:
+        assert settings is not None
+        users.set_password(
+            session,
+            settings=settings,
+            user=user,
+            password=new_password,
+            ctx=ctx,
+            actor_id=actor.user_id,
+            kind="password.reset",
+        )
     return get_row(session, actor=actor, user_id=user.id)
 
 
@@ -278,16 +302,37 @@ def create(
     data: users.NewUser,
     ctx: RequestContext,
     sender: Sender | None = None,
+    active: bool = True,
 ) -> UserRow:
-    """Create a user; in the modes with mail they get a welcome mail saying how to sign in."""
+    """Create a user; in the modes with mail they get a welcome mail saying how to sign in.
+
+    `active=False` makes the account disabled from the start (audited as such)."""
     actor.require(permissions.USERS_WRITE)
     if not settings.uses_passwords:
         data = dataclasses.replace(data, password=None)
     user = users.create_user(session, settings=settings, data=data, ctx=ctx, actor_id=actor.user_id)
-    if settings.auth_mode != "password":
+    if settings.code_at_every_signin:
         outbox.send_welcome(settings, to=user.email, username=user.username, sender=sender)
     assert user.id is not None
+    if not active:
+        return update(
+            session, actor=actor, user_id=user.id, changes=UserChanges(is_active=False), ctx=ctx
+        )
     return get_row(session, actor=actor, user_id=user.id)
+
+
+def reset_link(
+    session: Session, *, actor: Principal, settings: Settings, user_id: int, ctx: RequestContext
+) -> reset_links.IssuedLink:
+    """A one-time password-reset link for an admin to hand over (valid 24 h)."""
+    actor.require(permissions.USERS_WRITE)
+    return reset_links.issue(
+        session,
+        settings=settings,
+        user=users.get(session, user_id),
+        ctx=ctx,
+        actor_id=actor.user_id,
+    )
 
 
 def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestContext) -> None:

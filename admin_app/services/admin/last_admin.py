@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from admin_app.errors import Conflict, NotFound
+from admin_app.errors import LastAdmin, NotFound
 from admin_app.models import Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
 
@@ -25,11 +25,6 @@ _users = User.__table__  # type: ignore[attr-defined]
 _user_roles = UserRole.__table__  # type: ignore[attr-defined]
 _roles = Role.__table__  # type: ignore[attr-defined]
 _ADMIN_ROLE_IDS = sa.select(_roles.c.id).where(_roles.c.name == ADMIN_ROLE).scalar_subquery()
-
-
-class LastAdmin(Conflict):
-    code = "last_admin"
-    message = "This is the last active Admin: make someone else an Admin first."
 
 
 def _active_admin(*, same: bool, user_id: int) -> sa.Exists:

@@ -24,18 +24,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import RateLimited
+from admin_app.errors import CodeExpired, CodeUsedUp, RateLimited, UnknownCodeSession, WrongCode
 from admin_app.models import OneTimeCode
 from admin_app.security import codes as primitives
 from admin_app.security.client_ip import limit_group
 from admin_app.security.keys import derive
 from admin_app.security.randomness import new_id
-from admin_app.services.email_codes.code_errors import (
-    CodeExpired,
-    CodeUsedUp,
-    UnknownCodeSession,
-    WrongCode,
-)
 from admin_app.services.limits import budgets
 from admin_app.services.limits.throttle import keyed
 from admin_app.settings import Settings

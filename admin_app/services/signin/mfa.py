@@ -8,25 +8,20 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from admin_app.errors import DomainError, InvalidCredentials
+from admin_app.errors import InvalidCredentials, MfaFixed, UnknownCodeSession
 from admin_app.mail.senders import Sender
 from admin_app.models import User
 from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, send_code
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import reauth
+from admin_app.services.signin import plan, reauth
 from admin_app.settings import Settings
 
 
-class MfaFixed(DomainError):
-    code = "mfa_always_on"
-    status = 409
-    message = "In this sign-in mode every sign-in already needs an email code."
-
-
 def always_on(settings: Settings) -> bool:
-    return settings.auth_mode != "password"
+    """Every sign-in needs the code here, so MFA cannot be switched (`plan.mfa_fixed`)."""
+    return plan.mfa_fixed(settings)
 
 
 def _switchable(settings: Settings) -> None:
@@ -95,7 +90,7 @@ def disable_with_code(
     _switchable(settings)
     row = code_store.pending(session, otp_session_id)
     if row.user_id != user.id or row.purpose != "confirm":
-        raise code_store.UnknownCodeSession()
+        raise UnknownCodeSession()
     code_store.verify(session, settings=settings, code_id=otp_session_id, code=code)
     _disable(session, user=user, ctx=ctx)
 

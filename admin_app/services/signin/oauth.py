@@ -20,8 +20,16 @@ import re
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from admin_app.errors import AccountDisabled, DomainError, SignupDisabled
+from admin_app.errors import (
+    AccountDisabled,
+    CannotUnlink,
+    DomainError,
+    EmailNotVerified,
+    SignsInAnotherWay,
+    SignupDisabled,
+)
 from admin_app.models import OAuthAccount, User
+from admin_app.services import on_record
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
 from admin_app.services.request_context import RequestContext
@@ -40,22 +48,6 @@ class ProviderIdentity:
     login: str | None = None
 
 
-class SignsInAnotherWay(DomainError):
-    code = "account_exists"
-    status = 409
-
-
-class EmailNotVerified(DomainError):
-    code = "email_not_verified"
-    status = 403
-
-
-class CannotUnlink(DomainError):
-    code = "last_sign_in_method"
-    status = 409
-    message = "Keep at least one way to sign in: set a password or link another provider first."
-
-
 def _linked_providers(session: Session, user_id: int) -> list[str]:
     return list(
         session.exec(select(OAuthAccount.provider).where(OAuthAccount.user_id == user_id)).all()
@@ -71,10 +63,10 @@ def sign_in_methods(session: Session, *, settings: Settings, user: User) -> list
     methods = []
     if user.password_hash is not None and settings.uses_passwords:
         methods.append("password")
-    if settings.auth_mode == "otp":
+    if not settings.uses_passwords:
         methods.append("email_code")
     methods += sorted(_linked_providers(session, user.id))
-    if not methods and settings.auth_mode != "password":
+    if not methods and settings.code_at_every_signin:
         methods.append("email_code")  # with the password+otp reset link, or a code
     return methods
 
@@ -140,7 +132,7 @@ def resolve(
     if existing is not None:
         if not identity.email_verified:
             # nOAuth: an address the provider does not vouch for opens nothing.
-            trail.record(
+            on_record.audit(
                 session,
                 kind="oauth.refused",
                 ctx=ctx,
@@ -148,7 +140,6 @@ def resolve(
                 provider=identity.provider,
                 reason="email_not_verified",
             )
-            session.commit()
             raise SignsInAnotherWay(
                 f"An account with this email already exists; it signs in with "
                 f"{how_it_signs_in(session, settings=settings, user=existing)}. {label} did not "
@@ -194,7 +185,7 @@ def unlink(
     assert user.id is not None
     others = [p for p in _linked_providers(session, user.id) if p != provider]
     has_password = user.password_hash is not None and settings.uses_passwords
-    email_code = settings.auth_mode == "otp"
+    email_code = not settings.uses_passwords
     if not (others or has_password or email_code):
         raise CannotUnlink()
     session.execute(

@@ -13,10 +13,10 @@ import datetime as dt
 from sqlmodel import Session
 
 from admin_app.clock import now
-from admin_app.errors import InvalidCredentials, ProofNeeded
+from admin_app.errors import InvalidCredentials, ProofNeeded, UnknownCodeSession
 from admin_app.models import AuthSession, User
+from admin_app.services import on_record
 from admin_app.services.accounts.hasher import passwords
-from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
@@ -42,8 +42,7 @@ def check_current_password(
         session, settings=settings, identifier=user.email, user_id=user.id, ip=ctx.ip
     )
     if not passwords(settings).verify(user.password_hash, password[:4096]):
-        trail.record(session, kind=failed_kind, ctx=ctx, user_id=user.id)
-        session.commit()
+        on_record.audit(session, kind=failed_kind, ctx=ctx, user_id=user.id)
         raise InvalidCredentials(message, field=field)
     throttle.give_back(session, taken)
     # Committed now: the new password's hash must not run inside a write transaction.
@@ -81,5 +80,5 @@ def prove(
         or row.purpose != "confirm"
         or code_store.payload_of(row).get("action") != action
     ):
-        raise code_store.UnknownCodeSession()
+        raise UnknownCodeSession()
     code_store.verify(session, settings=settings, code_id=otp_session_id, code=code)

@@ -15,20 +15,24 @@ from sqlmodel import Session
 
 from admin_app.errors import (
     AccountDisabled,
+    CodeUsedUp,
     DomainError,
     InvalidCredentials,
     RateLimited,
+    SignupCompleted,
+    UnknownCodeSession,
+    WrongCode,
 )
 from admin_app.mail import outbox
 from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, User
+from admin_app.services import on_record
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import signup
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.accounts.users import find_by_identifier
 from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
-from admin_app.services.email_codes.code_errors import SignupCompleted
 from admin_app.services.email_codes.code_step import (
     CodeSent,
     code_sent,
@@ -39,6 +43,7 @@ from admin_app.services.email_codes.code_step import (
 )
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
+from admin_app.services.signin import plan
 from admin_app.settings import Settings
 
 MAX_IDENTIFIER = 320
@@ -64,10 +69,9 @@ def _take(
             hard=hard,
         )
     except RateLimited:
-        trail.record(
+        on_record.audit(
             session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
         )
-        session.commit()
         raise
 
 
@@ -94,7 +98,7 @@ def check_password(
     ok = hasher.verify(user.password_hash if user else None, password[:4096])
     if user is None or not ok:
         # The attempt is counted already; only the audit row is left to write.
-        trail.record(
+        on_record.audit(
             session,
             kind="signin.failed",
             ctx=ctx,
@@ -102,15 +106,12 @@ def check_password(
             identifier=identifier,
             reason="password",
         )
-        # The failure must be on record even though the caller's scope rolls back.
-        session.commit()
         raise InvalidCredentials()
     throttle.give_back(session, taken)
     # Committed now: a rehash below must not run inside a write transaction.
     session.commit()
     if not user.is_active:
-        trail.record(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="disabled")
-        session.commit()
+        on_record.audit(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="disabled")
         raise AccountDisabled()
     assert user.password_hash is not None
     if hasher.needs_rehash(user.password_hash):
@@ -132,10 +133,9 @@ def _throttle_check(
             session, settings=settings, identifier=identifier, ip=ctx.ip, user_id=user_id
         )
     except RateLimited:
-        trail.record(
+        on_record.audit(
             session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
         )
-        session.commit()
         raise
 
 
@@ -151,7 +151,7 @@ def begin(
     """First stage. A User means signed in; CodeSent means a code is on its way."""
     identifier = identifier.strip()[:MAX_IDENTIFIER]
     payload: dict[str, object] = {"identifier": identifier}
-    if settings.auth_mode == "otp":
+    if plan.after_identify(settings) is plan.Stage.CODE:
         user = find_by_identifier(session, identifier)
         _throttle_check(
             session,
@@ -182,18 +182,37 @@ def begin(
     user = check_password(
         session, settings=settings, identifier=identifier, password=password or "", ctx=ctx
     )
-    if settings.auth_mode == "password+otp" or user.mfa_enabled:
-        return send_code(
-            session,
-            settings=settings,
-            user=user,
-            purpose="mfa",
-            ctx=ctx,
-            payload=payload,
-            sender=sender,
-        )
+    due = code_if_due(
+        session, settings=settings, user=user, ctx=ctx, payload=payload, sender=sender
+    )
+    if due is not None:
+        return due
     throttle.record_success(session, settings=settings, identifier=identifier, user_id=user.id)
     return user
+
+
+def code_if_due(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    ctx: RequestContext,
+    payload: dict[str, object],
+    sender: Sender | None = None,
+) -> CodeSent | None:
+    """After the first factor (a password, a provider's identity): the code stage
+    when `plan` says one is due, else None (the user has passed every stage)."""
+    if plan.after_first_factor(settings, mfa_enabled=user.mfa_enabled) is plan.Stage.DONE:
+        return None
+    return send_code(
+        session,
+        settings=settings,
+        user=user,
+        purpose="mfa",
+        ctx=ctx,
+        payload=payload,
+        sender=sender,
+    )
 
 
 def resend(
@@ -228,7 +247,7 @@ def complete(
     """
     try:
         row = code_store.pending(session, otp_session_id)
-    except code_store.UnknownCodeSession:
+    except UnknownCodeSession:
         if code_store.completed_signup(
             session, settings=settings, code_id=otp_session_id, code=code
         ):
@@ -236,7 +255,7 @@ def complete(
         raise
     if row.purpose not in SIGN_IN_PURPOSES:
         # A "confirm" code (turning MFA off) must never stand in for a sign-in.
-        raise code_store.UnknownCodeSession()
+        raise UnknownCodeSession()
     payload = code_store.payload_of(row)
     identifier = str(payload.get("identifier") or row.email)
     user_id = row.user_id
@@ -245,8 +264,8 @@ def complete(
     )
     try:
         row = code_store.verify(session, settings=settings, code_id=otp_session_id, code=code)
-    except (code_store.WrongCode, code_store.CodeUsedUp) as exc:
-        trail.record(
+    except (WrongCode, CodeUsedUp) as exc:
+        on_record.audit(
             session,
             kind="signin.failed",
             ctx=ctx,
@@ -254,16 +273,14 @@ def complete(
             identifier=identifier,
             reason=exc.code,
         )
-        session.commit()
         raise
     except DomainError:
         # An ended or expired flow was no guess at the code.
-        throttle.give_back(session, taken)
-        session.commit()
+        on_record.keep(session, lambda own: throttle.give_back(own, taken))
         raise
     if payload.get("decoy"):
         # Unreachable without the code, which was never sent anywhere.
-        raise code_store.UnknownCodeSession()
+        raise UnknownCodeSession()
     if row.purpose == "signup":
         user = signup.create_account(session, settings=settings, payload=payload, ctx=ctx)
     else:

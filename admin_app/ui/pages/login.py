@@ -10,6 +10,7 @@ from admin_app import paths
 from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
+from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import stages
@@ -84,7 +85,7 @@ class LoginState(AuthState):
         self.uses_password = settings.uses_passwords
         self.signup_enabled = settings.signup_enabled
         # Only where mail is the channel anyway; in password mode an admin resets.
-        self.forgot_offered = settings.auth_mode != "password"
+        self.forgot_offered = reset_links.forgot_offered(settings)
         self.busy = False
         self.error = notice(dict(self.router.url.query_parameters))
         self.providers = provider_entries([p.name for p in settings.oauth], self._next())
