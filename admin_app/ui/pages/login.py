@@ -16,7 +16,12 @@ from admin_app.services.signin import stages
 from admin_app.services.signin.oauth import describe_methods
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
-from admin_app.ui.components.providers import LABELS, provider_buttons, provider_entries
+from admin_app.ui.components.providers import (
+    LABELS,
+    ProviderEntry,
+    provider_buttons,
+    provider_entries,
+)
 from admin_app.ui.navigation import post_to
 from admin_app.ui.pages.verify import VerifyState
 from admin_app.ui.state.auth import AuthState, Undone
@@ -67,7 +72,7 @@ def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) ->
 class LoginState(AuthState):
     uses_password: bool = True
     forgot_offered: bool = False
-    providers: list[dict[str, str]] = []
+    providers: list[ProviderEntry] = []
     signup_enabled: bool = False
     loaded: bool = False
     busy: bool = False

@@ -12,7 +12,7 @@ from admin_app.security.passwords import check_policy
 from admin_app.services.accounts import signup, users
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, form_error, submit_button
-from admin_app.ui.components.providers import provider_buttons, provider_entries
+from admin_app.ui.components.providers import ProviderEntry, provider_buttons, provider_entries
 from admin_app.ui.pages.verify import VerifyState
 from admin_app.ui.state.auth import AuthState, Undone
 
@@ -34,7 +34,7 @@ def password_hint(password: str, username: str, email: str) -> str:
 class SignupState(AuthState):
     enabled: bool = True
     uses_password: bool = True
-    providers: list[dict[str, str]] = []
+    providers: list[ProviderEntry] = []
     busy: bool = False
     error: str = ""
     field_errors: dict[str, str] = {}
