@@ -7,6 +7,7 @@ never reaches the server (the frontend answers it with its 404 page).
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import quote
 
 import reflex as rx
@@ -14,14 +15,22 @@ import reflex as rx
 LABELS = {"google": "Google", "github": "GitHub", "microsoft": "Microsoft"}
 
 
-def provider_entries(names: list[str], next_path: str) -> list[dict[str, str]]:
+@dataclasses.dataclass(frozen=True)
+class ProviderEntry:
+    name: str
+    label: str
+    href: str
+    logo: str
+
+
+def provider_entries(names: list[str], next_path: str) -> list[ProviderEntry]:
     return [
-        {
-            "name": name,
-            "label": f"Continue with {LABELS.get(name, name)}",
-            "href": f"/auth/oauth/{name}/login?next={quote(next_path, safe='/')}",
-            "logo": f"/{name}.svg",
-        }
+        ProviderEntry(
+            name=name,
+            label=f"Continue with {LABELS.get(name, name)}",
+            href=f"/auth/oauth/{name}/login?next={quote(next_path, safe='/')}",
+            logo=f"/{name}.svg",
+        )
         for name in names
     ]
 
@@ -29,8 +38,8 @@ def provider_entries(names: list[str], next_path: str) -> list[dict[str, str]]:
 def provider_button(entry: rx.Var) -> rx.Component:
     return rx.link(
         rx.button(
-            rx.image(src=entry["logo"], width="18px", height="18px", alt=""),
-            entry["label"],
+            rx.image(src=entry.logo, width="18px", height="18px", alt=""),
+            entry.label,
             variant="outline",
             color_scheme="gray",
             size="3",
@@ -38,7 +47,7 @@ def provider_button(entry: rx.Var) -> rx.Component:
             # The link is the focusable control; the button is its look.
             tab_index=-1,
         ),
-        href=entry["href"],
+        href=entry.href,
         reload_document=True,
         underline="none",
         width="100%",

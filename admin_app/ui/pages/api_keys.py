@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import datetime as dt
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
-from admin_app.errors import DomainError, ValidationFailed
+from admin_app.errors import ValidationFailed
 from admin_app.services.access import api_keys, permissions
+from admin_app.services.access.principals import Principal
 from admin_app.ui.components.auth_card import field, form_error
 from admin_app.ui.components.one_time_secret import copy_button, reveal, secret_box
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone
+
+NEW_KEY_ID = "new-key"
 
 
 def _when(moment: dt.datetime | None, default: str = "never") -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else default
 
 
-NEW_KEY_ID = "new-key"
+@dataclasses.dataclass(frozen=True)
+class KeyRow:
+    """One line of the keys table; the key itself is never listed."""
+
+    id: int
+    name: str
+    prefix: str
+    permissions: str
+    created: str
+    last_used: str
+    expires: str
+
+
+def _key_row(k: api_keys.KeyInfo) -> KeyRow:
+    return KeyRow(
+        id=k.id,
+        name=k.name,
+        prefix=f"ak_{k.prefix}_…",
+        permissions=", ".join(k.permissions) or "none",
+        created=_when(k.created_at),
+        last_used=_when(k.last_used_at),
+        expires=_when(k.expires_at, "no expiry"),
+    )
+
+
+def _own_keys(db: Session, me: Principal) -> tuple[list[str], list[api_keys.KeyInfo]]:
+    return me.permissions, api_keys.list_for(db, user_id=me.user_id)
 
 
 class ApiKeysState(AuthState):
-    keys: list[dict[str, str]] = []
+    keys: list[KeyRow] = []
     own_permissions: list[str] = []
     # Whether the new key's box is open; the key itself is never in state.
     key_shown: bool = False
@@ -34,27 +63,11 @@ class ApiKeysState(AuthState):
     notice: str = ""
 
     async def _refresh(self) -> None:
-        me = await self._principal()
-        if me is None:
+        found = await self._attempt(_own_keys, as_principal=True, error=None)
+        if isinstance(found, Undone):
             return
-        self.own_permissions = me.permissions
-
-        def read() -> list[api_keys.KeyInfo]:
-            with session_scope() as db:
-                return api_keys.list_for(db, user_id=me.user_id)
-
-        self.keys = [
-            {
-                "id": str(k.id),
-                "name": k.name,
-                "prefix": f"ak_{k.prefix}_…",
-                "permissions": ", ".join(k.permissions) or "none",
-                "created": _when(k.created_at),
-                "last_used": _when(k.last_used_at),
-                "expires": _when(k.expires_at, "no expiry"),
-            }
-            for k in await asyncio.to_thread(read)
-        ]
+        self.own_permissions, keys = found
+        self.keys = [_key_row(k) for k in keys]
 
     @rx.event
     async def load(self) -> None:
@@ -66,14 +79,12 @@ class ApiKeysState(AuthState):
     @rx.event
     async def create(self, form: dict):
         self.error = self.notice = ""
-        me = await self._principal()
-        if me is None:
-            return
         wanted = [p for p in self.own_permissions if form.get(f"perm_{p}")]
+        name = str(form.get("key_name", ""))
         raw_expiry = str(form.get("expires_on", "")).strip()
         ctx = self._request_context()
 
-        def work() -> api_keys.CreatedKey:
+        def work(db: Session, me: Principal) -> api_keys.CreatedKey:
             expires = None
             if raw_expiry:
                 try:
@@ -81,40 +92,25 @@ class ApiKeysState(AuthState):
                 except ValueError:
                     raise ValidationFailed("Give the expiry as a date.") from None
                 expires = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
-            with session_scope() as db:
-                return api_keys.create(
-                    db,
-                    owner=me,
-                    name=str(form.get("key_name", "")),
-                    wanted=wanted,
-                    expires_at=expires,
-                    ctx=ctx,
-                )
+            return api_keys.create(
+                db, owner=me, name=name, wanted=wanted, expires_at=expires, ctx=ctx
+            )
 
-        try:
-            created = await asyncio.to_thread(work)
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        created = await self._attempt(work, as_principal=True)
+        if isinstance(created, Undone):
+            return None
         self.key_shown = True
         await self._refresh()
         return reveal(NEW_KEY_ID, created.key)
 
     @rx.event
-    async def revoke(self, key_id: str) -> None:
-        me = await self._principal()
-        if me is None:
-            return
-        ctx = self._request_context()
-
-        def work() -> None:
-            with session_scope() as db:
-                api_keys.revoke(db, user_id=me.user_id, key_id=int(key_id), ctx=ctx)
-
-        try:
-            await asyncio.to_thread(work)
-        except DomainError as exc:
-            self.error = exc.message
+    async def revoke(self, key_id: int) -> None:
+        target, ctx = int(key_id), self._request_context()
+        done = await self._attempt(
+            lambda db, me: api_keys.revoke(db, user_id=me.user_id, key_id=target, ctx=ctx),
+            as_principal=True,
+        )
+        if isinstance(done, Undone):
             return
         self.notice = "The key was revoked; it no longer works."
         await self._refresh()
@@ -126,20 +122,20 @@ class ApiKeysState(AuthState):
 
 def key_row(key: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(key["name"]),
-        rx.table.cell(rx.code(key["prefix"])),
-        rx.table.cell(key["permissions"]),
-        rx.table.cell(key["created"]),
-        rx.table.cell(key["last_used"]),
-        rx.table.cell(key["expires"]),
+        rx.table.cell(key.name),
+        rx.table.cell(rx.code(key.prefix)),
+        rx.table.cell(key.permissions),
+        rx.table.cell(key.created),
+        rx.table.cell(key.last_used),
+        rx.table.cell(key.expires),
         rx.table.cell(
             rx.button(
                 "Revoke",
                 size="1",
                 variant="soft",
                 color_scheme="red",
-                on_click=ApiKeysState.revoke(key["id"]),
-                aria_label="Revoke " + key["name"],
+                on_click=ApiKeysState.revoke(key.id),
+                aria_label="Revoke " + key.name,
             )
         ),
     )

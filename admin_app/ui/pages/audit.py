@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import datetime as dt
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
-from admin_app.errors import DomainError
+from admin_app.errors import ValidationFailed
 from admin_app.services.access import permissions
+from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.audit import history
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.lists import filter_select, pager
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone
 
 PAGE_SIZE = 50
 KINDS = [
@@ -37,8 +38,33 @@ KINDS = [
 ]
 
 
+@dataclasses.dataclass(frozen=True)
+class EventLine:
+    """One line of the audit table."""
+
+    when: str
+    kind: str
+    user: str
+    actor: str
+    ip: str
+    agent: str
+    detail: str
+
+
+def _line(e: history.EventRow) -> EventLine:
+    return EventLine(
+        when=e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        kind=e.kind,
+        user=e.username or (str(e.user_id) if e.user_id else "—"),
+        actor=e.actor_username or "",
+        ip=e.ip,
+        agent=e.user_agent[:60],
+        detail=", ".join(f"{k}={v}" for k, v in e.detail.items()),
+    )
+
+
 class AuditState(AuthState):
-    events: list[dict[str, str]] = []
+    events: list[EventLine] = []
     total: int = 0
     page: int = 1
     kind: str = "all"
@@ -51,51 +77,37 @@ class AuditState(AuthState):
         return max(1, -(-self.total // PAGE_SIZE))
 
     async def _fetch(self) -> None:
-        me = await self._principal()
-        if me is None:
-            return
         kind, who, since_text, page = self.kind, self.who.strip(), self.since, self.page
 
-        def read() -> history.Page[history.EventRow]:
-            with session_scope() as db:
-                user_id = None
-                if who:
-                    user = users.find_by_identifier(db, who)
-                    user_id = user.id if user else -1
+        def read(db: Session, me: Principal) -> history.Page[history.EventRow]:
+            user_id = None
+            if who:
+                user = users.find_by_identifier(db, who)
+                user_id = user.id if user else -1
+            try:
                 since = (
                     dt.datetime.combine(dt.date.fromisoformat(since_text), dt.time(), tzinfo=dt.UTC)
                     if since_text
                     else None
                 )
-                return history.events(
-                    db,
-                    actor=me,
-                    user_id=user_id,
-                    kind=None if kind == "all" else kind,
-                    since=since,
-                    page=page,
-                    page_size=PAGE_SIZE,
-                )
+            except ValueError:
+                raise ValidationFailed("Give the date as YYYY-MM-DD.") from None
+            return history.events(
+                db,
+                actor=me,
+                user_id=user_id,
+                kind=None if kind == "all" else kind,
+                since=since,
+                page=page,
+                page_size=PAGE_SIZE,
+            )
 
-        try:
-            found = await asyncio.to_thread(read)
-        except (DomainError, ValueError) as exc:
-            self.error = getattr(exc, "message", "Give the date as YYYY-MM-DD.")
+        found = await self._attempt(read, as_principal=True)
+        if isinstance(found, Undone):
             return
         self.error = ""
         self.total = found.total
-        self.events = [
-            {
-                "when": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "kind": e.kind,
-                "user": e.username or (str(e.user_id) if e.user_id else "—"),
-                "actor": e.actor_username or "",
-                "ip": e.ip,
-                "agent": e.user_agent[:60],
-                "detail": ", ".join(f"{k}={v}" for k, v in e.detail.items()),
-            }
-            for e in found.items
-        ]
+        self.events = [_line(e) for e in found.items]
 
     @rx.event
     async def load(self):
@@ -130,14 +142,14 @@ class AuditState(AuthState):
 
 def event_row(event: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(event["when"], white_space="nowrap"),
-        rx.table.cell(rx.code(event["kind"])),
-        rx.table.cell(event["user"]),
-        rx.table.cell(event["actor"]),
-        rx.table.cell(event["ip"]),
+        rx.table.cell(event.when, white_space="nowrap"),
+        rx.table.cell(rx.code(event.kind)),
+        rx.table.cell(event.user),
+        rx.table.cell(event.actor),
+        rx.table.cell(event.ip),
         rx.table.cell(
-            rx.text(event["detail"], size="1"),
-            rx.text(event["agent"], size="1", color_scheme="gray"),
+            rx.text(event.detail, size="1"),
+            rx.text(event.agent, size="1", color_scheme="gray"),
         ),
     )
 

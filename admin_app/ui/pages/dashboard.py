@@ -2,44 +2,57 @@
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
 from admin_app.errors import PermissionDenied
+from admin_app.services.access.principals import Principal
 from admin_app.services.admin import overview
 from admin_app.services.audit import history
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone
+
+
+@dataclasses.dataclass(frozen=True)
+class RecentEvent:
+    """One line of the newest security events."""
+
+    when: str
+    kind: str
+    who: str
+    ip: str
+
+
+def _overview(
+    db: Session, me: Principal
+) -> tuple[overview.Counts, list[history.DayCount], list[history.EventRow]]:
+    counts = overview.counts(db)
+    try:
+        days = history.daily_signins(db, actor=me)
+        newest = history.events(db, actor=me, page_size=8).items
+    except PermissionDenied:
+        days, newest = [], []
+    return counts, days, newest
 
 
 class DashboardState(AuthState):
     users: int = 0
     active_users: int = 0
     live_sessions: int = 0
+    # Recharts reads each bar's series by its label ("Sign-ins"), so a day stays a dict.
     chart: list[dict[str, int | str]] = []
-    recent: list[dict[str, str]] = []
+    recent: list[RecentEvent] = []
 
     @rx.event
     async def load(self) -> None:
-        me = await self._principal()
-        if me is None:
+        found = await self._attempt(_overview, as_principal=True, error=None)
+        if isinstance(found, Undone):
             return
-
-        def read() -> tuple[overview.Counts, list, list]:
-            with session_scope() as db:
-                counts = overview.counts(db)
-                try:
-                    days = history.daily_signins(db, actor=me)
-                    newest = history.events(db, actor=me, page_size=8).items
-                except PermissionDenied:
-                    days, newest = [], []
-                return counts, days, newest
-
-        counts, days, newest = await asyncio.to_thread(read)
+        counts, days, newest = found
         self.users, self.active_users, self.live_sessions = (
             counts.users,
             counts.active_users,
@@ -47,12 +60,12 @@ class DashboardState(AuthState):
         )
         self.chart = [{"day": d.day, "Sign-ins": d.signins, "Failures": d.failures} for d in days]
         self.recent = [
-            {
-                "when": e.created_at.strftime("%b %d %H:%M"),
-                "kind": e.kind,
-                "who": e.username or "—",
-                "ip": e.ip,
-            }
+            RecentEvent(
+                when=e.created_at.strftime("%b %d %H:%M"),
+                kind=e.kind,
+                who=e.username or "—",
+                ip=e.ip,
+            )
             for e in newest
         ]
 
@@ -104,10 +117,10 @@ def recent_events() -> rx.Component:
                 rx.foreach(
                     DashboardState.recent,
                     lambda e: rx.table.row(
-                        rx.table.cell(e["when"]),
-                        rx.table.cell(rx.code(e["kind"])),
-                        rx.table.cell(e["who"]),
-                        rx.table.cell(e["ip"]),
+                        rx.table.cell(e.when),
+                        rx.table.cell(rx.code(e.kind)),
+                        rx.table.cell(e.who),
+                        rx.table.cell(e.ip),
                     ),
                 )
             ),

@@ -7,12 +7,10 @@ import asyncio
 import reflex as rx
 
 from admin_app import paths
-from admin_app.db import session_scope
-from admin_app.errors import DomainError
 from admin_app.services.accounts import reset_links
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone
 
 
 class ForgotState(AuthState):
@@ -31,19 +29,16 @@ class ForgotState(AuthState):
         self.busy, self.error = True, ""
         yield
         email, ctx = str(form.get("email", "")), self._request_context()
-
-        def work() -> float:
-            with session_scope() as db:
-                return reset_links.request_by_email(
-                    db, settings=get_settings(), email=email, ctx=ctx
-                )
-
-        try:
-            # Where no mail went, wait as long as one takes, on the event loop.
-            await asyncio.sleep(await asyncio.to_thread(work))
-        except DomainError as exc:
-            self.busy, self.error = False, exc.message
+        wait = await self._attempt(
+            lambda db: reset_links.request_by_email(
+                db, settings=get_settings(), email=email, ctx=ctx
+            )
+        )
+        if isinstance(wait, Undone):
+            self.busy = False
             return
+        # Where no mail went, wait as long as one takes, on the event loop.
+        await asyncio.sleep(wait)
         # The same words whether or not the address has an account.
         self.busy, self.sent = False, True
 

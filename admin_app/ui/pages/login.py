@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
 from admin_app.db import session_scope
-from admin_app.errors import DomainError
 from admin_app.security.redirects import safe_next
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
@@ -17,10 +17,15 @@ from admin_app.services.signin import stages
 from admin_app.services.signin.oauth import describe_methods
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
-from admin_app.ui.components.providers import LABELS, provider_buttons, provider_entries
+from admin_app.ui.components.providers import (
+    LABELS,
+    ProviderEntry,
+    provider_buttons,
+    provider_entries,
+)
 from admin_app.ui.navigation import post_to
 from admin_app.ui.pages.verify import VerifyState
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone
 
 NOTICES = {
     "expired": "Your sign-in took too long to finish. Please sign in again.",
@@ -45,27 +50,30 @@ def notice(query: dict[str, str]) -> str:
     return template.format(provider=provider, ways=ways)
 
 
-def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) -> str | CodeSent:
+def first_step(
+    db: Session, identifier: str, password: str | None, ctx: RequestContext
+) -> str | CodeSent:
     """Blocking (argon2, database, mail): the page runs it in a worker thread.
 
     A hand-off ticket when the user is signed in, CodeSent when a code must follow.
     """
     settings = get_settings()
+    outcome = stages.begin(db, settings=settings, identifier=identifier, password=password, ctx=ctx)
+    if isinstance(outcome, CodeSent):
+        return outcome
+    return stages.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="password")
+
+
+def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) -> str | CodeSent:
+    """The page's sign-in work in a transaction of its own, as benchmarks/signin.py times it."""
     with session_scope() as db:
-        outcome = stages.begin(
-            db, settings=settings, identifier=identifier, password=password, ctx=ctx
-        )
-        if isinstance(outcome, CodeSent):
-            return outcome
-        return stages.browser_ticket(
-            db, settings=settings, user=outcome, ctx=ctx, method="password"
-        )
+        return first_step(db, identifier, password, ctx)
 
 
 class LoginState(AuthState):
     uses_password: bool = True
     forgot_offered: bool = False
-    providers: list[dict[str, str]] = []
+    providers: list[ProviderEntry] = []
     signup_enabled: bool = False
     loaded: bool = False
     busy: bool = False
@@ -102,17 +110,15 @@ class LoginState(AuthState):
         yield
         identifier = str(form.get("identifier", ""))
         password = str(form.get("password", "")) if self.uses_password else None
-        try:
-            outcome = await asyncio.to_thread(
-                begin_sign_in, identifier, password, self._request_context()
-            )
-            if isinstance(outcome, CodeSent) and outcome.delay:
-                # An unknown address's stand-in wait, on the event loop, not a thread.
-                await asyncio.sleep(outcome.delay)
-        except DomainError as exc:
-            self.busy, self.error = False, exc.message
+        ctx = self._request_context()
+        outcome = await self._attempt(lambda db: first_step(db, identifier, password, ctx))
+        if isinstance(outcome, Undone):
+            self.busy = False
             return
         if isinstance(outcome, CodeSent):
+            if outcome.delay:
+                # An unknown address's stand-in wait, on the event loop, not a thread.
+                await asyncio.sleep(outcome.delay)
             verify = await self.get_state(VerifyState)
             verify._park(outcome, self._next())
             self.busy = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import reflex as rx
@@ -13,9 +14,17 @@ from admin_app.security.client_ip import is_local_request
 from admin_app.settings import get_settings
 
 
+@dataclasses.dataclass(frozen=True)
+class MailCard:
+    recipient: str
+    subject: str
+    text: str
+    sent_at: str
+
+
 class MailboxState(rx.State):
     enabled: bool = False
-    mails: list[dict[str, str]] = []
+    mails: list[MailCard] = []
 
     @rx.event
     async def load(self) -> None:
@@ -29,14 +38,14 @@ class MailboxState(rx.State):
             return
         stored = await asyncio.to_thread(mailbox.read, settings.mailbox_dir)
         self.mails = [
-            {
-                "to": mail.to,
-                "subject": mail.subject,
-                "text": mail.text,
-                "sent_at": dt.datetime.fromtimestamp(mail.sent_at, dt.UTC).strftime(
+            MailCard(
+                recipient=mail.to,
+                subject=mail.subject,
+                text=mail.text,
+                sent_at=dt.datetime.fromtimestamp(mail.sent_at, dt.UTC).strftime(
                     "%Y-%m-%d %H:%M:%S UTC"
                 ),
-            }
+            )
             for mail in stored
         ]
 
@@ -44,9 +53,9 @@ class MailboxState(rx.State):
 def mail_card(mail: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(mail["subject"], size="3"),
-            rx.text("To ", mail["to"], " at ", mail["sent_at"], size="1", color_scheme="gray"),
-            rx.el.pre(mail["text"], style={"whiteSpace": "pre-wrap", "margin": 0}),
+            rx.heading(mail.subject, size="3"),
+            rx.text("To ", mail.recipient, " at ", mail.sent_at, size="1", color_scheme="gray"),
+            rx.el.pre(mail.text, style={"whiteSpace": "pre-wrap", "margin": 0}),
             spacing="2",
         ),
         width="100%",

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from admin_app import paths
-from admin_app.db import session_scope
-from admin_app.errors import DomainError
 from admin_app.services.accounts import reset_links
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone
 
 
 class ResetPasswordState(AuthState):
@@ -28,16 +24,11 @@ class ResetPasswordState(AuthState):
         self._reset_token = self.router.url.query_parameters.get("token", "")
         self.done, self.busy, self.error = False, False, ""
         token = self._reset_token
-
-        def check() -> str:
-            with session_scope() as db:
-                return reset_links.check(db, token=token).username
-
-        try:
-            self.for_user = await asyncio.to_thread(check)
-            self.valid = True
-        except DomainError as exc:
-            self.valid, self.error = False, exc.message
+        for_user = await self._attempt(lambda db: reset_links.check(db, token=token).username)
+        if isinstance(for_user, Undone):
+            self.valid = False
+            return
+        self.for_user, self.valid = for_user, True
 
     @rx.event
     async def submit(self, form: dict):
@@ -50,17 +41,13 @@ class ResetPasswordState(AuthState):
         self.busy, self.error = True, ""
         yield
         token, ctx = self._reset_token, self._request_context()
-
-        def work() -> None:
-            with session_scope() as db:
-                reset_links.use(
-                    db, settings=get_settings(), token=token, password=password, ctx=ctx
-                )
-
-        try:
-            await asyncio.to_thread(work)
-        except DomainError as exc:
-            self.busy, self.error = False, exc.message
+        done = await self._attempt(
+            lambda db: reset_links.use(
+                db, settings=get_settings(), token=token, password=password, ctx=ctx
+            )
+        )
+        if isinstance(done, Undone):
+            self.busy = False
             return
         self.busy, self.done, self._reset_token = False, True, ""
 

@@ -7,22 +7,14 @@ import asyncio
 import reflex as rx
 
 from admin_app import paths
-from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.passwords import check_policy
 from admin_app.services.accounts import signup, users
-from admin_app.services.email_codes.code_step import CodeSent
-from admin_app.services.request_context import RequestContext
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, form_error, submit_button
-from admin_app.ui.components.providers import provider_buttons, provider_entries
+from admin_app.ui.components.providers import ProviderEntry, provider_buttons, provider_entries
 from admin_app.ui.pages.verify import VerifyState
-from admin_app.ui.state.auth import AuthState
-
-
-def begin_sign_up(data: users.NewUser, ctx: RequestContext) -> CodeSent:
-    with session_scope() as db:
-        return signup.begin(db, settings=get_settings(), data=data, ctx=ctx)
+from admin_app.ui.state.auth import AuthState, Undone
 
 
 def password_hint(password: str, username: str, email: str) -> str:
@@ -42,7 +34,7 @@ def password_hint(password: str, username: str, email: str) -> str:
 class SignupState(AuthState):
     enabled: bool = True
     uses_password: bool = True
-    providers: list[dict[str, str]] = []
+    providers: list[ProviderEntry] = []
     busy: bool = False
     error: str = ""
     field_errors: dict[str, str] = {}
@@ -96,17 +88,18 @@ class SignupState(AuthState):
             email=str(form.get("email", "")),
             password=str(form.get("password", "")) if self.uses_password else None,
         )
-        try:
-            sent = await asyncio.to_thread(begin_sign_up, data, self._request_context())
-            # The stand-in wait of a decoy, on the event loop, not a thread.
-            await asyncio.sleep(sent.delay)
-        except DomainError as exc:
+        ctx = self._request_context()
+        sent = await self._attempt(
+            lambda db: signup.begin(db, settings=get_settings(), data=data, ctx=ctx)
+        )
+        if isinstance(sent, Undone):
             self.busy = False
-            if exc.field:
-                self.field_errors = {exc.field: exc.message}
-            else:
-                self.error = exc.message
+            if sent.error and sent.error.field:
+                # Beside its field instead of above the form.
+                self.error, self.field_errors = "", {sent.error.field: sent.error.message}
             return
+        # The stand-in wait of a decoy, on the event loop, not a thread.
+        await asyncio.sleep(sent.delay)
         verify = await self.get_state(VerifyState)
         verify._park(sent, paths.DASHBOARD)
         self.busy = False

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
 from admin_app.errors import DomainError
 from admin_app.security.codes import DIGITS
 from admin_app.security.redirects import safe_next
@@ -23,7 +23,7 @@ from admin_app.services.signin import stages
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, form_error
 from admin_app.ui.navigation import post_to
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.state.auth import AuthState, Undone, in_thread
 
 PURPOSE_TEXT = {
     "signin": "We sent a sign-in code to",
@@ -32,27 +32,19 @@ PURPOSE_TEXT = {
 }
 
 
-def complete_with_code(otp_session_id: str, code: str, ctx: RequestContext) -> str:
+def complete_with_code(db: Session, otp_session_id: str, code: str, ctx: RequestContext) -> str:
     """Blocking: check the code, open the session, return the cookie hand-off ticket."""
     settings = get_settings()
-    with session_scope() as db:
-        user = stages.complete(
-            db, settings=settings, otp_session_id=otp_session_id, code=code, ctx=ctx
-        )
-        return stages.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="code")
+    user = stages.complete(db, settings=settings, otp_session_id=otp_session_id, code=code, ctx=ctx)
+    return stages.browser_ticket(db, settings=settings, user=user, ctx=ctx, method="code")
 
 
-def resend_code(otp_session_id: str, ctx: RequestContext) -> CodeSent:
-    with session_scope() as db:
-        return stages.resend(db, settings=get_settings(), otp_session_id=otp_session_id, ctx=ctx)
-
-
-def describe_flow(otp_session_id: str) -> CodeSent | None:
-    with session_scope() as db:
-        try:
-            return code_step.code_sent(code_store.pending(db, otp_session_id))
-        except DomainError:
-            return None
+def describe_flow(db: Session, otp_session_id: str) -> CodeSent | None:
+    """The waiting flow an HTTP route parked under `otp_session_id`, if it still waits."""
+    try:
+        return code_step.code_sent(code_store.pending(db, otp_session_id))
+    except DomainError:
+        return None
 
 
 class VerifyState(AuthState):
@@ -91,7 +83,7 @@ class VerifyState(AuthState):
         flow = self.router.url.query_parameters.get("flow", "")
         if flow:
             # A flow parked by an HTTP route (the OAuth callback), not by a page.
-            sent = await asyncio.to_thread(describe_flow, flow)
+            sent = await in_thread(lambda db: describe_flow(db, flow))
             if sent is None:
                 return rx.redirect(paths.LOGIN)
             self._park(sent, safe_next(self.router.url.query_parameters.get("next")))
@@ -132,12 +124,10 @@ class VerifyState(AuthState):
             return
         self.busy, self.error = True, ""
         yield
-        try:
-            ticket = await asyncio.to_thread(
-                complete_with_code, self._otp_session_id, self.code, self._request_context()
-            )
-        except DomainError as exc:
-            self.busy, self.error, self.code = False, exc.message, ""
+        flow, code, ctx = self._otp_session_id, self.code, self._request_context()
+        ticket = await self._attempt(lambda db: complete_with_code(db, flow, code, ctx))
+        if isinstance(ticket, Undone):
+            self.busy, self.code = False, ""
             self.attempt += 1
             return
         self._otp_session_id = ""
@@ -149,15 +139,15 @@ class VerifyState(AuthState):
             return
         self.busy = True
         yield
-        try:
-            sent = await asyncio.to_thread(
-                resend_code, self._otp_session_id, self._request_context()
-            )
-            # A decoy's stand-in wait, on the event loop, not a thread.
-            await asyncio.sleep(sent.delay)
-        except DomainError as exc:
-            self.busy, self.error = False, exc.message
+        flow, ctx = self._otp_session_id, self._request_context()
+        sent = await self._attempt(
+            lambda db: stages.resend(db, settings=get_settings(), otp_session_id=flow, ctx=ctx)
+        )
+        if isinstance(sent, Undone):
+            self.busy = False
             return
+        # A decoy's stand-in wait, on the event loop, not a thread.
+        await asyncio.sleep(sent.delay)
         self._park(sent, self._next)
         self.error = ""
         yield VerifyState.tick

@@ -8,13 +8,18 @@ session row on every protected page load.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from typing import Any, Literal, TypeVar, overload
 from urllib.parse import quote
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import read_connection
+from admin_app.db import read_connection, session_scope
+from admin_app.errors import DomainError
 from admin_app.security.client_ip import client_ip
 from admin_app.services.access import browser_sessions, principals
 from admin_app.services.access.principals import Principal
@@ -22,6 +27,31 @@ from admin_app.services.request_context import RequestContext
 from admin_app.settings import get_settings
 from admin_app.ui import page_catalogue
 from admin_app.ui.navigation import post_to
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What `AuthState._attempt` returns when the work did not happen."""
+
+    # The service's refusal, its message already shown; None when nobody was
+    # signed in (the page shows nothing: the guard sends the visitor away).
+    error: DomainError | None = None
+
+
+async def in_thread(work: Callable[[Any], T], *, read: bool = False) -> T:
+    """`work(db)` in a worker thread: SQL, argon2 and mail never block the event loop.
+
+    In one transaction that commits on success, or, for the hot read paths
+    (`read`), on an autocommit connection.
+    """
+
+    def run() -> T:
+        with read_connection() if read else session_scope() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
 
 
 def token_from_cookie(cookie_header: str) -> str | None:
@@ -39,11 +69,10 @@ async def session_user(token: str | None) -> browser_sessions.SessionUser | None
     if not token:
         return None
 
-    def check() -> browser_sessions.SessionUser | None:
-        with read_connection() as db:
-            return browser_sessions.current_user(db, settings=get_settings(), token=token)
-
-    return await asyncio.to_thread(check)
+    return await in_thread(
+        lambda db: browser_sessions.current_user(db, settings=get_settings(), token=token),
+        read=True,
+    )
 
 
 class AuthState(rx.State):
@@ -92,11 +121,10 @@ class AuthState(rx.State):
         if user is None:
             return None
 
-        def load() -> Principal:
-            with read_connection() as db:
-                return principals.principal_for_user(db, user_id=user.user_id, stamp=None)
-
-        return await asyncio.to_thread(load)
+        return await in_thread(
+            lambda db: principals.principal_for_user(db, user_id=user.user_id, stamp=None),
+            read=True,
+        )
 
     async def _allowed(self, permission: str) -> Principal | None:
         """The signed-in principal if it holds `permission`, else None.
@@ -106,6 +134,51 @@ class AuthState(rx.State):
         """
         me = await self._principal()
         return me if me is not None and permission in me.permissions else None
+
+    @overload
+    async def _attempt(
+        self,
+        work: Callable[[Session], T],
+        *,
+        as_principal: Literal[False] = False,
+        error: str | None = "error",
+    ) -> T | Undone: ...
+
+    @overload
+    async def _attempt(
+        self,
+        work: Callable[[Session, Principal], T],
+        *,
+        as_principal: Literal[True],
+        error: str | None = "error",
+    ) -> T | Undone: ...
+
+    async def _attempt(
+        self,
+        work: Callable[..., T],
+        *,
+        as_principal: bool = False,
+        error: str | None = "error",
+    ) -> T | Undone:
+        """A page's service call: `work(db)` in a worker thread, in one transaction.
+
+        With `as_principal` the session is re-checked on the server first and
+        the signed-in principal is handed on, `work(db, me)`; signed out,
+        nothing runs. A DomainError's message lands in the state var named by
+        `error` (None: the error is not caught). The page gets the result, or
+        `Undone`. Read what `work` needs from the state before the call, not
+        in the thread.
+        """
+        me = None
+        if as_principal and (me := await self._principal()) is None:
+            return Undone()
+        try:
+            return await in_thread((lambda db: work(db, me)) if as_principal else work)
+        except DomainError as exc:
+            if error is None:
+                raise
+            setattr(self, error, exc.message)
+            return Undone(exc)
 
     def _show(self, user: browser_sessions.SessionUser | None) -> None:
         self.signed_in = user is not None

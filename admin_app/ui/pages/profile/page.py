@@ -218,16 +218,16 @@ def linked_section() -> rx.Component:
             rx.foreach(
                 ProfileState.linked,
                 lambda item: rx.hstack(
-                    rx.image(src="/" + item["name"] + ".svg", width="18px", height="18px", alt=""),
-                    rx.text(item["label"]),
+                    rx.image(src="/" + item.name + ".svg", width="18px", height="18px", alt=""),
+                    rx.text(item.label),
                     rx.spacer(),
                     rx.button(
                         "Unlink",
                         size="1",
                         variant="soft",
                         color_scheme="red",
-                        on_click=ProfileState.unlink(item["name"]),
-                        aria_label="Unlink " + item["label"],
+                        on_click=ProfileState.unlink(item.name),
+                        aria_label="Unlink " + item.label,
                     ),
                     width="100%",
                     align="center",
@@ -240,11 +240,11 @@ def linked_section() -> rx.Component:
 def session_row(item: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            item["device"],
-            rx.cond(item["current"] != "", rx.badge("This device", margin_left="0.5rem")),
+            item.device,
+            rx.cond(item.current, rx.badge("This device", margin_left="0.5rem")),
         ),
-        rx.table.cell(item["ip"]),
-        rx.table.cell(item["last_seen"]),
+        rx.table.cell(item.ip),
+        rx.table.cell(item.last_seen),
     )
 
 

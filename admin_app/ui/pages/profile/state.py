@@ -2,50 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
-from admin_app.errors import DomainError, ValidationFailed
 from admin_app.services.access.browser_sessions import SessionUser
 from admin_app.services.accounts import profile, users
-from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import mfa, oauth
 from admin_app.settings import get_settings
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.pages.profile.snapshot import LinkedProvider, SessionLine, snapshot
+from admin_app.ui.state.auth import AuthState, Undone, in_thread
+
+T = TypeVar("T")
 
 
-def _as_user(me: SessionUser, work: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a profile service for the signed-in user, in one transaction."""
-    with session_scope() as db:
-        user = users.get(db, me.user_id)
-        return work(db, user=user, **kwargs)
-
-
-def _snapshot(db: Any, *, user: Any, session_id: str) -> dict[str, Any]:
-    listed = profile.live_sessions(db, user_id=user.id, current_id=session_id)
-    return {
-        "linked": [
-            {"name": name, "label": oauth.LABELS.get(name, name)}
-            for name in oauth.linked(db, user_id=user.id)
-        ],
-        "full_name": user.full_name,
-        "has_password": user.password_hash is not None,
-        "mfa_enabled": user.mfa_enabled,
-        "sessions": [
-            {
-                "device": s.device,
-                "ip": s.ip or "unknown",
-                "last_seen": s.last_seen_at.strftime("%Y-%m-%d %H:%M UTC"),
-                "current": "yes" if s.current else "",
-            }
-            for s in listed
-        ],
-    }
+def _as_user(me: SessionUser, service: Callable[..., T], **kwargs: Any) -> Callable[[Session], T]:
+    """`service(db, user=<the signed-in user>, **kwargs)`, to run in one transaction."""
+    return lambda db: service(db, user=users.get(db, me.user_id), **kwargs)
 
 
 class ProfileState(AuthState):
@@ -53,8 +29,8 @@ class ProfileState(AuthState):
     uses_password: bool = True
     mfa_enabled: bool = False
     mfa_always_on: bool = False
-    sessions: list[dict[str, str]] = []
-    linked: list[dict[str, str]] = []
+    sessions: list[SessionLine] = []
+    linked: list[LinkedProvider] = []
     link_error: str = ""
     notice: str = ""
     name_error: str = ""
@@ -74,12 +50,12 @@ class ProfileState(AuthState):
         return me
 
     async def _refresh(self, me: SessionUser) -> None:
-        data = await asyncio.to_thread(_as_user, me, _snapshot, session_id=me.session_id)
-        self.full_name = data["full_name"]
-        self.has_password = data["has_password"]
-        self.mfa_enabled = data["mfa_enabled"]
-        self.sessions = data["sessions"]
-        self.linked = data["linked"]
+        data = await in_thread(_as_user(me, snapshot, session_id=me.session_id))
+        self.full_name = data.full_name
+        self.has_password = data.has_password
+        self.mfa_enabled = data.mfa_enabled
+        self.sessions = data.sessions
+        self.linked = data.linked
 
     @rx.event
     async def load(self) -> None:
@@ -91,23 +67,20 @@ class ProfileState(AuthState):
         if (me := await self._me()) is not None:
             await self._refresh(me)
 
-    def _ctx(self) -> RequestContext:
-        return self._request_context()
-
     @rx.event
     async def save_name(self, form: dict):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-        try:
-            await asyncio.to_thread(
-                _as_user,
+        renamed = await self._attempt(
+            _as_user(
                 me,
                 profile.rename,
                 full_name=str(form.get("full_name", "")),
-                ctx=self._ctx(),
-            )
-        except DomainError as exc:
-            self.name_error = exc.message
+                ctx=self._request_context(),
+            ),
+            error="name_error",
+        )
+        if isinstance(renamed, Undone):
             return None
         self.name_error, self.notice = "", "Your name was saved."
         await self._refresh(me)
@@ -124,21 +97,22 @@ class ProfileState(AuthState):
             return
         self.busy = True
         yield
-        try:
-            await asyncio.to_thread(
-                _as_user,
+        changed = await self._attempt(
+            _as_user(
                 me,
                 profile.change_password,
                 settings=get_settings(),
                 current=str(form.get("current_password", "")),
                 new=new,
-                ctx=self._ctx(),
+                ctx=self._request_context(),
                 current_session_id=me.session_id,
                 otp_session_id=self._password_code_id or None,
                 code=str(form.get("password_code", "")) or None,
-            )
-        except DomainError as exc:
-            self.busy, self.password_error = False, exc.message
+            ),
+            error="password_error",
+        )
+        if isinstance(changed, Undone):
+            self.busy = False
             return
         self.busy, self.password_error = False, ""
         self._password_code_id, self.password_code_sent_to = "", ""
@@ -151,12 +125,16 @@ class ProfileState(AuthState):
     async def send_password_code(self):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-        try:
-            sent = await asyncio.to_thread(
-                _as_user, me, profile.send_password_code, settings=get_settings(), ctx=self._ctx()
-            )
-        except DomainError as exc:
-            self.password_error = exc.message
+        sent = await self._attempt(
+            _as_user(
+                me,
+                profile.send_password_code,
+                settings=get_settings(),
+                ctx=self._request_context(),
+            ),
+            error="password_error",
+        )
+        if isinstance(sent, Undone):
             return None
         self._password_code_id, self.password_code_sent_to = sent.otp_session_id, sent.sent_to
         self.password_error = ""
@@ -171,12 +149,11 @@ class ProfileState(AuthState):
             # Turning it off needs proof: the password, or a fresh code.
             self.confirm_open = True
             return None
-        try:
-            await asyncio.to_thread(
-                _as_user, me, mfa.enable, settings=get_settings(), ctx=self._ctx()
-            )
-        except DomainError as exc:
-            self.mfa_error = exc.message
+        enabled = await self._attempt(
+            _as_user(me, mfa.enable, settings=get_settings(), ctx=self._request_context()),
+            error="mfa_error",
+        )
+        if isinstance(enabled, Undone):
             return None
         self.notice = "Sign-in now asks for a code sent to your email."
         await self._refresh(me)
@@ -190,17 +167,17 @@ class ProfileState(AuthState):
     async def disable_with_password(self, form: dict):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-        try:
-            await asyncio.to_thread(
-                _as_user,
+        disabled = await self._attempt(
+            _as_user(
                 me,
                 mfa.disable_with_password,
                 settings=get_settings(),
                 password=str(form.get("confirm_password_mfa", "")),
-                ctx=self._ctx(),
-            )
-        except DomainError as exc:
-            self.mfa_error = exc.message
+                ctx=self._request_context(),
+            ),
+            error="mfa_error",
+        )
+        if isinstance(disabled, Undone):
             return None
         self.close_confirm()
         self.notice = "MFA is off."
@@ -211,12 +188,13 @@ class ProfileState(AuthState):
     async def send_code(self):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-        try:
-            sent = await asyncio.to_thread(
-                _as_user, me, mfa.send_disable_code, settings=get_settings(), ctx=self._ctx()
-            )
-        except DomainError as exc:
-            self.mfa_error = exc.message
+        sent = await self._attempt(
+            _as_user(
+                me, mfa.send_disable_code, settings=get_settings(), ctx=self._request_context()
+            ),
+            error="mfa_error",
+        )
+        if isinstance(sent, Undone):
             return None
         self._confirm_id, self.code_sent_to, self.mfa_error = sent.otp_session_id, sent.sent_to, ""
         return None
@@ -225,20 +203,21 @@ class ProfileState(AuthState):
     async def disable_with_code(self, form: dict):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-        try:
-            if not self._confirm_id:
-                raise ValidationFailed("Ask for a code first.")
-            await asyncio.to_thread(
-                _as_user,
+        if not self._confirm_id:
+            self.mfa_error = "Ask for a code first."
+            return None
+        disabled = await self._attempt(
+            _as_user(
                 me,
                 mfa.disable_with_code,
                 settings=get_settings(),
                 otp_session_id=self._confirm_id,
                 code=str(form.get("mfa_code", "")),
-                ctx=self._ctx(),
-            )
-        except DomainError as exc:
-            self.mfa_error = exc.message
+                ctx=self._request_context(),
+            ),
+            error="mfa_error",
+        )
+        if isinstance(disabled, Undone):
             return None
         self.close_confirm()
         self.notice = "MFA is off."
@@ -249,17 +228,17 @@ class ProfileState(AuthState):
     async def unlink(self, provider: str):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-        try:
-            await asyncio.to_thread(
-                _as_user,
+        unlinked = await self._attempt(
+            _as_user(
                 me,
                 oauth.unlink,
                 settings=get_settings(),
                 provider=provider,
-                ctx=self._ctx(),
-            )
-        except DomainError as exc:
-            self.link_error = exc.message
+                ctx=self._request_context(),
+            ),
+            error="link_error",
+        )
+        if isinstance(unlinked, Undone):
             return None
         self.link_error = ""
         self.notice = f"{oauth.LABELS.get(provider, provider)} is no longer linked."
@@ -270,14 +249,12 @@ class ProfileState(AuthState):
     async def sign_out_others(self):
         if (me := await self._me()) is None:
             return rx.redirect(paths.LOGIN)
-
-        def work() -> int:
-            with session_scope() as db:
-                return profile.sign_out_others(
-                    db, user_id=me.user_id, current_id=me.session_id, ctx=self._ctx()
-                )
-
-        ended = await asyncio.to_thread(work)
+        ctx = self._request_context()
+        ended = await in_thread(
+            lambda db: profile.sign_out_others(
+                db, user_id=me.user_id, current_id=me.session_id, ctx=ctx
+            )
+        )
         self.notice = f"Signed out {ended} other session{'s' if ended != 1 else ''}."
         await self._refresh(me)
         return None

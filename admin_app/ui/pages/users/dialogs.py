@@ -85,7 +85,7 @@ def delete_dialog() -> rx.Component:
                 margin_top="1rem",
             ),
         ),
-        open=UsersState.delete_id != "",
+        open=UsersState.delete_id != 0,
     )
 
 
@@ -120,5 +120,5 @@ def edit_dialog() -> rx.Component:
                 on_submit=UsersState.save_edit,
             ),
         ),
-        open=UsersState.edit_id != "",
+        open=UsersState.edit_id != 0,
     )

@@ -35,40 +35,38 @@ def actions(row: rx.Var) -> rx.Component:
             rx.icon_button(
                 rx.icon("ellipsis", size=16),
                 variant="ghost",
-                aria_label="Actions for " + row["username"],
+                aria_label="Actions for " + row.username,
             )
         ),
         rx.menu.content(
-            rx.menu.item("Edit name", on_click=UsersState.open_edit(row["id"], row["full_name"])),
+            rx.menu.item("Edit name", on_click=UsersState.open_edit(row.id, row.full_name)),
             rx.cond(
-                row["active"] != "",
+                row.is_active,
                 rx.menu.item(
-                    "Disable", on_click=UsersState.set_active(row["id"], row["username"], False)
+                    "Disable", on_click=UsersState.set_active(row.id, row.username, False)
+                ),
+                rx.menu.item("Enable", on_click=UsersState.set_active(row.id, row.username, True)),
+            ),
+            rx.cond(
+                row.is_admin,
+                rx.menu.item(
+                    "Remove Admin", on_click=UsersState.set_admin(row.id, row.username, False)
                 ),
                 rx.menu.item(
-                    "Enable", on_click=UsersState.set_active(row["id"], row["username"], True)
+                    "Make Admin", on_click=UsersState.set_admin(row.id, row.username, True)
                 ),
             ),
             rx.cond(
-                row["admin"] != "",
-                rx.menu.item(
-                    "Remove Admin", on_click=UsersState.set_admin(row["id"], row["username"], False)
-                ),
-                rx.menu.item(
-                    "Make Admin", on_click=UsersState.set_admin(row["id"], row["username"], True)
-                ),
-            ),
-            rx.cond(
-                row["locked"] != "",
-                rx.menu.item("Unlock", on_click=UsersState.unlock(row["id"], row["username"])),
+                row.locked,
+                rx.menu.item("Unlock", on_click=UsersState.unlock(row.id, row.username)),
             ),
             rx.menu.item(
                 "Generate reset link",
-                on_click=UsersState.make_reset_link(row["id"], row["username"]),
+                on_click=UsersState.make_reset_link(row.id, row.username),
             ),
             rx.menu.separator(),
             rx.menu.item(
-                "Delete", color="red", on_click=UsersState.ask_delete(row["id"], row["username"])
+                "Delete", color="red", on_click=UsersState.ask_delete(row.id, row.username)
             ),
         ),
     )
@@ -76,21 +74,19 @@ def actions(row: rx.Var) -> rx.Component:
 
 def user_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["username"]),
-        rx.table.cell(row["full_name"]),
-        rx.table.cell(row["email"]),
+        rx.table.cell(row.username),
+        rx.table.cell(row.full_name),
+        rx.table.cell(row.email),
         rx.table.cell(
             rx.hstack(
-                rx.cond(row["admin"] != "", rx.badge("Admin")),
-                rx.cond(
-                    row["active"] != "", rx.fragment(), rx.badge("Disabled", color_scheme="red")
-                ),
-                rx.cond(row["mfa"] != "", rx.badge("MFA", color_scheme="green")),
-                rx.cond(row["locked"] != "", rx.badge("Locked", color_scheme="orange")),
+                rx.cond(row.is_admin, rx.badge("Admin")),
+                rx.cond(row.is_active, rx.fragment(), rx.badge("Disabled", color_scheme="red")),
+                rx.cond(row.mfa_enabled, rx.badge("MFA", color_scheme="green")),
+                rx.cond(row.locked, rx.badge("Locked", color_scheme="orange")),
                 spacing="1",
             )
         ),
-        rx.table.cell(row["created"]),
+        rx.table.cell(row.created),
         rx.table.cell(actions(row)),
     )
 

@@ -3,55 +3,28 @@ acting principal to the service, which checks `users:write` itself."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
-from admin_app.errors import DomainError
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import reset_links, users
 from admin_app.services.admin import directory
 from admin_app.services.limits import lockout
 from admin_app.settings import get_settings
 from admin_app.ui.components.one_time_secret import reveal
-from admin_app.ui.state.auth import AuthState
+from admin_app.ui.pages.users.listing import UserListRow, listing
+from admin_app.ui.state.auth import AuthState, Undone
 
 PAGE_SIZE = 25
 RESET_URL_ID = "reset-url"
 TRI = {"all": None, "yes": True, "no": False}
 
 
-def _in_session(work: Callable[..., Any], **kwargs: Any) -> Any:
-    with session_scope() as db:
-        return work(db, **kwargs)
-
-
-def _listing(db: Any, **kwargs: Any) -> tuple[Any, set[int]]:
-    """A page of users, and which of them are locked (one query for the page)."""
-    found = directory.search(db, **kwargs)
-    return found, lockout.locked_ids(db, [r.id for r in found.items])
-
-
-def _row(row: directory.UserRow, locked: set[int]) -> dict[str, str]:
-    return {
-        "locked": "yes" if row.id in locked else "",
-        "id": str(row.id),
-        "username": row.username,
-        "full_name": row.full_name,
-        "email": row.email,
-        "active": "yes" if row.is_active else "",
-        "admin": "yes" if row.is_admin else "",
-        "mfa": "yes" if row.mfa_enabled else "",
-        "created": row.created_at.strftime("%Y-%m-%d"),
-    }
-
-
 class UsersState(AuthState):
-    rows: list[dict[str, str]] = []
+    rows: list[UserListRow] = []
     total: int = 0
     page: int = 1
     query: str = ""
@@ -67,9 +40,10 @@ class UsersState(AuthState):
     uses_password: bool = True
     # Whose reset link is shown; the link itself never enters state (one_time_secret).
     reset_for: str = ""
-    delete_id: str = ""
+    # 0: no dialog open.
+    delete_id: int = 0
     delete_name: str = ""
-    edit_id: str = ""
+    edit_id: int = 0
     edit_name: str = ""
     edit_error: str = ""
 
@@ -77,33 +51,25 @@ class UsersState(AuthState):
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
 
-    async def _act(self, work: Callable[..., Any], **kwargs: Any) -> Any:
-        """Run a service as the signed-in user; errors land in `self.error`."""
-        me = await self._principal()
-        if me is None:
-            raise PermissionError
-        return await asyncio.to_thread(_in_session, work, actor=me, **kwargs)
-
     async def _fetch(self) -> None:
-        try:
-            found, locked = await self._act(
-                _listing,
-                query=self.query,
-                admin=TRI[self.role],
-                active=TRI[self.active],
-                mfa=TRI[self.mfa],
-                sort=self.sort,
-                descending=self.descending,
-                page=self.page,
-                page_size=PAGE_SIZE,
-            )
-        except PermissionError:
+        filters = dict(
+            query=self.query,
+            admin=TRI[self.role],
+            active=TRI[self.active],
+            mfa=TRI[self.mfa],
+            sort=self.sort,
+            descending=self.descending,
+            page=self.page,
+            page_size=PAGE_SIZE,
+        )
+        listed = await self._attempt(
+            lambda db, me: listing(db, actor=me, **filters), as_principal=True
+        )
+        if isinstance(listed, Undone):
+            if listed.error:
+                self.rows, self.total = [], 0
             return
-        except DomainError as exc:
-            self.error, self.rows, self.total = exc.message, [], 0
-            return
-        self.rows = [_row(r, locked) for r in found.items]
-        self.total = found.total
+        self.rows, self.total = listed
 
     @rx.event
     async def load(self):
@@ -140,117 +106,104 @@ class UsersState(AuthState):
         self.page = min(max(1, self.page + step), self.pages)
         await self._fetch()
 
-    async def _change(self, user_id: str, notice: str, **changes: Any) -> None:
+    async def _change(self, user_id: int, notice: str, **changes: Any) -> None:
         self.error = self.notice = ""
-        try:
-            await self._act(
-                directory.update,
-                user_id=int(user_id),
-                changes=directory.UserChanges(**changes),
-                ctx=self._request_context(),
-            )
-        except PermissionError:
-            return
-        except DomainError as exc:
-            self.error = exc.message
+        target, wanted = int(user_id), directory.UserChanges(**changes)
+        ctx = self._request_context()
+        done = await self._attempt(
+            lambda db, me: directory.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
+            as_principal=True,
+        )
+        if isinstance(done, Undone):
             return
         self.notice = notice
         await self._fetch()
 
     @rx.event
-    async def set_active(self, user_id: str, username: str, active: bool) -> None:
+    async def set_active(self, user_id: int, username: str, active: bool) -> None:
         word = "enabled" if active else "disabled; their sessions and keys stopped working"
         await self._change(user_id, f"{username} is {word}.", is_active=active)
 
     @rx.event
-    async def set_admin(self, user_id: str, username: str, admin: bool) -> None:
+    async def set_admin(self, user_id: int, username: str, admin: bool) -> None:
         word = "now an Admin" if admin else "no longer an Admin"
         await self._change(user_id, f"{username} is {word}.", is_admin=admin)
 
     @rx.event
-    async def unlock(self, user_id: str, username: str) -> None:
+    async def unlock(self, user_id: int, username: str) -> None:
         self.error = self.notice = ""
-        try:
-            await self._act(lockout.unlock, user_id=int(user_id), ctx=self._request_context())
-        except PermissionError:
-            return
-        except DomainError as exc:
-            self.error = exc.message
+        target, ctx = int(user_id), self._request_context()
+        done = await self._attempt(
+            lambda db, me: lockout.unlock(db, actor=me, user_id=target, ctx=ctx),
+            as_principal=True,
+        )
+        if isinstance(done, Undone):
             return
         self.notice = f"{username} can sign in with a password again."
         await self._fetch()
 
     @rx.event
-    def open_edit(self, user_id: str, full_name: str) -> None:
+    def open_edit(self, user_id: int, full_name: str) -> None:
         self.edit_id, self.edit_name, self.edit_error = user_id, full_name, ""
 
     @rx.event
     def close_edit(self) -> None:
-        self.edit_id = ""
+        self.edit_id = 0
 
     @rx.event
     async def save_edit(self, form: dict) -> None:
-        try:
-            await self._act(
-                directory.update,
-                user_id=int(self.edit_id),
-                changes=directory.UserChanges(full_name=str(form.get("edit_full_name", ""))),
-                ctx=self._request_context(),
-            )
-        except PermissionError:
+        target, ctx = int(self.edit_id), self._request_context()
+        wanted = directory.UserChanges(full_name=str(form.get("edit_full_name", "")))
+        done = await self._attempt(
+            lambda db, me: directory.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
+            as_principal=True,
+            error="edit_error",
+        )
+        if isinstance(done, Undone):
             return
-        except DomainError as exc:
-            self.edit_error = exc.message
-            return
-        self.edit_id, self.notice = "", "Saved."
+        self.edit_id, self.notice = 0, "Saved."
         await self._fetch()
 
     @rx.event
-    def ask_delete(self, user_id: str, username: str) -> None:
+    def ask_delete(self, user_id: int, username: str) -> None:
         self.delete_id, self.delete_name = user_id, username
 
     @rx.event
     def cancel_delete(self) -> None:
-        self.delete_id = ""
+        self.delete_id = 0
 
     @rx.event
     async def confirm_delete(self) -> None:
         self.error = self.notice = ""
-        target, name = self.delete_id, self.delete_name
-        self.delete_id = ""
-        try:
-            await self._act(directory.delete, user_id=int(target), ctx=self._request_context())
-        except PermissionError:
-            return
-        except DomainError as exc:
-            self.error = exc.message
+        target, name = int(self.delete_id), self.delete_name
+        self.delete_id = 0
+        ctx = self._request_context()
+        done = await self._attempt(
+            lambda db, me: directory.delete(db, actor=me, user_id=target, ctx=ctx),
+            as_principal=True,
+        )
+        if isinstance(done, Undone):
             return
         self.notice = f"{name} was deleted."
         await self._fetch()
 
     @rx.event
-    async def make_reset_link(self, user_id: str, username: str):
+    async def make_reset_link(self, user_id: int, username: str):
         self.error = ""
-        me = await self._principal()
-        if me is None:
-            return None
-        ctx = self._request_context()
+        target, ctx = int(user_id), self._request_context()
 
-        def work() -> str:
+        def work(db: Session, me: Principal) -> str:
             me.require("users:write")
-            with session_scope() as db:
-                return reset_links.issue(
-                    db,
-                    settings=get_settings(),
-                    user=users.get(db, int(user_id)),
-                    ctx=ctx,
-                    actor_id=me.user_id,
-                ).url
+            return reset_links.issue(
+                db,
+                settings=get_settings(),
+                user=users.get(db, target),
+                ctx=ctx,
+                actor_id=me.user_id,
+            ).url
 
-        try:
-            url = await asyncio.to_thread(work)
-        except DomainError as exc:
-            self.error = exc.message
+        url = await self._attempt(work, as_principal=True)
+        if isinstance(url, Undone):
             return None
         self.reset_for = username
         return reveal(RESET_URL_ID, url)
@@ -269,9 +222,6 @@ class UsersState(AuthState):
 
     @rx.event
     async def create(self, form: dict):
-        me: Principal | None = await self._principal()
-        if me is None:
-            return
         data = users.NewUser(
             username=str(form.get("new_username", "")),
             full_name=str(form.get("new_full_name", "")),
@@ -279,17 +229,15 @@ class UsersState(AuthState):
             password=str(form.get("new_password", "")) or None,
             is_admin=bool(form.get("new_admin")),
         )
-        try:
-            row = await asyncio.to_thread(
-                _in_session,
-                directory.create,
-                actor=me,
-                settings=get_settings(),
-                data=data,
-                ctx=self._request_context(),
-            )
-        except DomainError as exc:
-            self.create_error = exc.message
+        ctx = self._request_context()
+        row = await self._attempt(
+            lambda db, me: directory.create(
+                db, actor=me, settings=get_settings(), data=data, ctx=ctx
+            ),
+            as_principal=True,
+            error="create_error",
+        )
+        if isinstance(row, Undone):
             return
         self.create_open, self.notice = False, f"{row.username} was created."
         await self._fetch()
