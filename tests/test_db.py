@@ -16,6 +16,9 @@ from admin_app import db as app_db
 from admin_app.api import errors
 from admin_app.settings import get_settings
 
+# On SQLite and PostgreSQL (see tests/conftest.py): engines, pools and forks, per dialect.
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Iterator[str]:

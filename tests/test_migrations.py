@@ -12,6 +12,10 @@ from sqlalchemy.engine import Engine
 
 from admin_app import models
 
+# On SQLite and PostgreSQL (see tests/conftest.py): the migrations and the constraints they build,
+# per dialect.
+pytestmark = pytest.mark.both_databases
+
 
 def _ours(name: str | None, type_: str, _parents: object) -> bool:
     # users_search* is SQLite's FTS5 search index (and its shadow tables), and

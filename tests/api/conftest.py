@@ -25,7 +25,7 @@ from admin_app import db as app_db
 from admin_app.api.app import build_api
 from admin_app.db import get_engine
 from admin_app.settings import get_settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import CHEAP_ARGON2, TEST_SECRET
 from tests.support.smtp import SmtpServer
 
 ApiClient = Callable[..., TestClient]
@@ -88,9 +88,8 @@ def api_client(
             "DATABASE_URL": database_url,
             "AUTH_MODE": mode,
             "SIGNUP_ENABLED": "true" if signup else "false",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp_server.port),
-            "SMTP_SECURITY": "none",
+            **smtp_server.env,
+            **CHEAP_ARGON2,
             **{name: str(value) for name, value in env.items()},
         }
         for name, value in values.items():

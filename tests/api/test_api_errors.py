@@ -60,6 +60,7 @@ def test_unknown_user_and_wrong_password_answer_alike(
         assert len({tuple(sorted(a.headers.keys())) for a in answers}) == 1
 
 
+@pytest.mark.both_databases
 def test_too_many_failures_give_429_with_retry_after(
     api_client: ApiClient, make_user: MakeUser, travel: Travel
 ) -> None:

@@ -21,6 +21,10 @@ from tests.api import keys_conftest_helpers as h
 from tests.conftest import PASSWORD
 from tests.support.smtp import SmtpServer
 
+# On SQLite and PostgreSQL (see tests/conftest.py): parallel requests against the budgets'
+# dialect-specific upserts.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -15,6 +16,9 @@ from sqlmodel import Session, select
 from admin_app.models import RefreshToken, User
 from tests.conftest import PASSWORD
 from tests.support.smtp import SmtpServer
+
+# On SQLite and PostgreSQL (see tests/conftest.py): concurrent requests racing for one row.
+pytestmark = pytest.mark.both_databases
 
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]

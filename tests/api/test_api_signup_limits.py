@@ -19,6 +19,10 @@ from tests.api import keys_conftest_helpers as h
 from tests.api.test_api_limits import PROXY, behind_proxy, from_ip
 from tests.support.smtp import SmtpServer
 
+# On SQLite and PostgreSQL (see tests/conftest.py): parallel sign-ups and decoys against the
+# budgets and the pools.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 PASSWORD = "a long enough passphrase 42"

@@ -13,6 +13,9 @@ from admin_app.models import User
 from tests.api import keys_conftest_helpers as h
 from tests.conftest import PASSWORD
 
+# On SQLite and PostgreSQL (see tests/conftest.py): the audit search branches on the dialect.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 EVENT_KEYS = {

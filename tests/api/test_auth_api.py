@@ -84,6 +84,7 @@ def test_info(api_client: ApiClient) -> None:
     }
 
 
+@pytest.mark.both_databases
 def test_password_login_gives_the_pair_and_me_describes_the_caller(
     api_client: ApiClient, make_user: MakeUser
 ) -> None:
@@ -176,6 +177,7 @@ def test_a_half_finished_login_issues_no_token(
         assert fresh.exec(select(RefreshToken)).all() == []
 
 
+@pytest.mark.both_databases
 def test_refresh_rotates_and_logout_ends_the_family(
     api_client: ApiClient, make_user: MakeUser
 ) -> None:

@@ -18,6 +18,7 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.both_databases
 def test_healthz_and_readyz_when_all_is_well(api_client: ApiClient) -> None:
     client = api_client()
     assert client.get("/healthz").json() == {"status": "ok"}

@@ -18,7 +18,11 @@ from admin_app.models import ApiKey, AuditEvent, User
 from admin_app.services.accounts import bootstrap, profile, reset_links
 from admin_app.settings import get_settings, load_settings
 from tests.api import keys_conftest_helpers as h
-from tests.conftest import CTX, PASSWORD
+from tests.conftest import CHEAP_ARGON2, CTX, PASSWORD
+
+# On SQLite and PostgreSQL (see tests/conftest.py): revocations must reach the API's reads, async
+# on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
@@ -176,6 +180,7 @@ def test_the_superadmin_password_revokes_keys(
             "AUTH_MODE": "password",
             "SUPERADMIN_EMAIL": "boss@example.com",
             "SUPERADMIN_PASSWORD": NEW_PASSWORD,
+            **CHEAP_ARGON2,
         }
     )
     with Session(engine, expire_on_commit=False) as db:

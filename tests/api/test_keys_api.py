@@ -19,6 +19,10 @@ from admin_app.models import ApiKey, User
 from admin_app.services.access.permissions import names as catalogue_names
 from tests.api import keys_conftest_helpers as h
 
+# On SQLite and PostgreSQL (see tests/conftest.py): API-key checks read through the async psycopg
+# engine on PostgreSQL and write their last use from a thread.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]

@@ -10,6 +10,10 @@ from fastapi.testclient import TestClient
 from admin_app.models import User
 from tests.conftest import PASSWORD
 
+# On SQLite and PostgreSQL (see tests/conftest.py): out-of-range integers meet each database's
+# integer types.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 
 HUGE = [2**31, 2**63, 10**30, -(2**63) - 1]

@@ -23,6 +23,10 @@ from admin_app.models import User
 from admin_app.services.accounts import users
 from tests.api import keys_conftest_helpers as h
 
+# On SQLite and PostgreSQL (see tests/conftest.py): the last-Admin rule under concurrent requests
+# (row locks on PostgreSQL).
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 HOLD_SECONDS = 0.3

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from admin_app import db as app_db
 from admin_app.api.app import build_api
@@ -32,10 +32,12 @@ from admin_app.db import get_engine
 from admin_app.models import AuditEvent, AuthSession, OAuthAccount, User
 from admin_app.services.access import browser_sessions
 from admin_app.settings import get_settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import CHEAP_ARGON2, TEST_SECRET
+from tests.support.db import count_rows
 from tests.support.github import GitHubEmail, GitHubProvider, GitHubUser
 from tests.support.oidc import OidcProvider, s256
 from tests.support.postgres import free_port
+from tests.support.providers import providers_env
 from tests.support.smtp import SmtpServer
 
 APP_URL = "http://testserver"  # the TestClient's own origin: callbacks are built from it
@@ -61,32 +63,6 @@ _CLEARED = (
     "GITHUB_TOKEN_URL",
     "GITHUB_API_URL",
 )
-
-
-@pytest.fixture(scope="module")
-def github_server() -> Iterator[GitHubProvider]:
-    with GitHubProvider() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def oidc_server() -> Iterator[OidcProvider]:
-    with OidcProvider() as server:
-        yield server
-
-
-@pytest.fixture
-def github(github_server: GitHubProvider) -> Iterator[GitHubProvider]:
-    github_server.reset()
-    yield github_server
-    github_server.reset()
-
-
-@pytest.fixture
-def oidc(oidc_server: OidcProvider) -> Iterator[OidcProvider]:
-    oidc_server.reset()
-    yield oidc_server
-    oidc_server.reset()
 
 
 def _forget_caches() -> None:
@@ -131,16 +107,11 @@ def make_app(
             "DATABASE_URL": database_url,
             "AUTH_MODE": mode,
             "SIGNUP_ENABLED": "true" if signup else "false",
-            **github.env(),
-            "GOOGLE_CLIENT_ID": "google-client",
-            "GOOGLE_CLIENT_SECRET": "google-secret",
-            "GOOGLE_SERVER_METADATA_URL": oidc.metadata_url,
-            "MICROSOFT_CLIENT_ID": "microsoft-client",
-            "MICROSOFT_CLIENT_SECRET": "microsoft-secret",
-            "MICROSOFT_SERVER_METADATA_URL": oidc.metadata_url,
+            **providers_env(github, oidc),
+            **CHEAP_ARGON2,
         }
         if smtp is not None:
-            values.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), SMTP_SECURITY="none")
+            values.update(smtp.env)
         values.update({name: str(value) for name, value in env.items()})
         for name, value in values.items():
             if value:
@@ -255,11 +226,6 @@ def _refused(answer: httpx.Response, error: str, **extra: str) -> dict[str, str]
     return query
 
 
-def _count(engine: Engine, model: type[Any]) -> int:
-    with Session(engine) as fresh:
-        return int(fresh.exec(select(func.count()).select_from(model)).one())
-
-
 def _links(engine: Engine) -> list[tuple[str, str, int]]:
     with Session(engine) as fresh:
         rows = fresh.exec(select(OAuthAccount).order_by(col(OAuthAccount.id))).all()
@@ -323,9 +289,9 @@ def test_github_first_sign_in_creates_the_account_and_the_next_one_reuses_it(
     )
     again = _signed_in(_github_sign_in(_browser(client), github, moved, "/users"), engine, "/users")
     assert again == user_id
-    assert _count(engine, User) == 1
+    assert count_rows(engine, User) == 1
     assert _links(engine) == [("github", "583231", user_id)]
-    assert _count(engine, AuthSession) == 2
+    assert count_rows(engine, AuthSession) == 2
     assert authorize["state"] != github.authorize_requests[1]["state"]
 
 
@@ -347,7 +313,7 @@ def test_github_with_an_unverified_primary_email_is_refused(
         next="/profile",
         provider="github",
     )
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
     assert _links(engine) == []
 
 
@@ -356,7 +322,7 @@ def test_without_sign_up_an_unknown_github_user_is_refused(
 ) -> None:
     client = make_app(signup=False)
     _refused(_github_sign_in(client, github, MONA), "signup_disabled", provider="github")
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
 
 
 def test_without_sign_up_a_verified_email_still_gets_its_account(
@@ -375,7 +341,7 @@ def test_a_disabled_account_is_refused(
     client = make_app()
     _refused(_github_sign_in(client, github, MONA), "account_disabled", next="/profile")
     assert _links(engine) == []
-    assert _count(engine, AuthSession) == 0
+    assert count_rows(engine, AuthSession) == 0
 
 
 def test_next_stays_on_this_site(make_app: MakeApp, github: GitHubProvider, engine: Engine) -> None:
@@ -405,8 +371,8 @@ def test_microsoft_email_without_xms_edov_never_opens_an_existing_account(
     answer = _oidc_sign_in(client, oidc, "microsoft", "attacker-tenant-user", claims)
     _refused(answer, "account_exists", next="/profile", ways="password", provider="microsoft")
     assert _links(engine) == []
-    assert _count(engine, User) == 1
-    assert _count(engine, AuthSession) == 0
+    assert count_rows(engine, User) == 1
+    assert count_rows(engine, AuthSession) == 0
     assert _user(engine, victim.id or 0).email == "victim@example.com"
 
 
@@ -419,7 +385,7 @@ def test_microsoft_with_xms_edov_links_the_account_and_signs_in(
     user_id = _signed_in(_oidc_sign_in(client, oidc, "microsoft", "ms-owner", claims), engine)
     assert user_id == owner.id
     assert _links(engine) == [("microsoft", "ms-owner", owner.id)]
-    assert _count(engine, User) == 1
+    assert count_rows(engine, User) == 1
 
 
 # Google, and what OpenID Connect checks
@@ -474,8 +440,8 @@ def test_an_id_token_with_another_nonce_signs_no_one_in(
     assert _set_cookie(answer, "token") is None
     # the code was exchanged (PKCE passed): only the nonce was wrong
     assert len(oidc.token_requests) == 1
-    assert _count(engine, User) == 0
-    assert _count(engine, AuthSession) == 0
+    assert count_rows(engine, User) == 0
+    assert count_rows(engine, AuthSession) == 0
     assert _links(engine) == []
 
 
@@ -503,8 +469,8 @@ def test_a_code_from_another_browser_fails_pkce(
     )
     assert _query(injected)["state"] == _query(victim_back)["state"]
     _refused(_callback(victim, provider, injected), "oauth_unavailable", next="/profile")
-    assert _count(engine, User) == 0
-    assert _count(engine, AuthSession) == 0
+    assert count_rows(engine, User) == 0
+    assert count_rows(engine, AuthSession) == 0
 
 
 # state, denial, a provider that is down
@@ -521,7 +487,7 @@ def test_a_forged_or_foreign_state_is_refused(
     _refused(_callback(client, "github", forged), "oauth_state", next="/profile")
     # the same callback in a browser that never started a flow (login CSRF)
     _refused(_callback(_browser(client), "github", back), "oauth_state")
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
     assert github.token_requests == []  # the code was never spent
 
 
@@ -533,7 +499,7 @@ def test_a_callback_cannot_be_replayed(
     back = github.authorize(_start(client, "github"))
     _signed_in(_callback(client, "github", back), engine)
     _refused(_callback(client, "github", back), "oauth_state")
-    assert _count(engine, AuthSession) == 1
+    assert count_rows(engine, AuthSession) == 1
 
 
 def test_github_denied_goes_back_to_login(
@@ -545,7 +511,7 @@ def test_github_denied_goes_back_to_login(
     assert _query(back)["error"] == "access_denied"
     _refused(_callback(client, "github", back), "oauth_denied", next="/profile")
     assert github.token_requests == []
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
 
 
 def test_denied_at_the_openid_provider_goes_back_to_login(
@@ -556,7 +522,7 @@ def test_denied_at_the_openid_provider_goes_back_to_login(
     assert _query(back)["error"] == "access_denied"
     _refused(_callback(client, "microsoft", back), "oauth_denied", next="/profile")
     assert oidc.token_requests == []
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
 
 
 def test_an_openid_provider_that_is_down_fails_quickly(make_app: MakeApp) -> None:
@@ -578,7 +544,7 @@ def test_a_token_endpoint_that_is_down_fails_quickly(
     answer = _callback(client, "github", back)
     assert time.monotonic() - began < 3
     _refused(answer, "oauth_unavailable", next="/profile")
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
 
 
 # The code step: a provider replaces the password, not the code.
@@ -600,7 +566,7 @@ def test_in_code_modes_the_callback_goes_to_the_code_step(
     query = _query(location)
     assert query["next"] == "/profile" and query["flow"]
     assert _set_cookie(answer, "token") is None
-    assert _count(engine, AuthSession) == 0
+    assert count_rows(engine, AuthSession) == 0
 
     code = smtp_server.inbox.code_for("mona@example.com")
     finished = client.post("/auth/verify-otp", json={"otp_session_id": query["flow"], "code": code})
@@ -654,4 +620,4 @@ def test_an_id_token_with_another_nonce_goes_back_to_login(
     claims = {"email": "ada@example.com", "email_verified": True}
     answer = _oidc_sign_in(client, oidc, "google", "google-ada", claims)
     _refused(answer, "oauth_unavailable", next="/profile")
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0

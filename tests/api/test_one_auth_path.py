@@ -19,6 +19,10 @@ from admin_app.services.access import api_keys, principals, reads
 from admin_app.settings import get_settings
 from tests.api import keys_conftest_helpers as h
 
+# On SQLite and PostgreSQL (see tests/conftest.py): credential reads go through the async psycopg
+# engine on PostgreSQL and inline on SQLite (admin_app/db.py fetch_all).
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 

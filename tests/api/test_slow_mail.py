@@ -22,6 +22,10 @@ from admin_app.models import User
 from tests.api import keys_conftest_helpers as h
 from tests.support.postgres import free_port
 
+# On SQLite and PostgreSQL (see tests/conftest.py): concurrent writes while a mail is held: SQLite
+# has one writer.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 
 

@@ -20,6 +20,10 @@ from admin_app.security.keys import derive
 from tests.api import keys_conftest_helpers as h
 from tests.conftest import TEST_SECRET
 
+# On SQLite and PostgreSQL (see tests/conftest.py): access-token checks read through the async
+# psycopg engine on PostgreSQL.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]

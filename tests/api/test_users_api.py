@@ -24,6 +24,10 @@ from tests.api import keys_conftest_helpers as h
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
 
+# On SQLite and PostgreSQL (see tests/conftest.py): the user search branches on the dialect; the
+# last-Admin rule locks rows.
+pytestmark = pytest.mark.both_databases
+
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 USER_KEYS = {

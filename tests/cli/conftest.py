@@ -1,17 +1,34 @@
-"""Run `python -m admin_app ...` as a real process against a SQLite file in a tmp DATA_DIR.
+"""Run `python -m admin_app ...` against a SQLite file in a tmp DATA_DIR.
 
 The prompts are answered through stdin (the CLI reads them from there when
 stdin is not a terminal). Databases that need existing users start as a copy
-of one seeded template, so each test pays for one CLI process and no more.
+of one seeded template.
+
+Two ways to run a command, with the same result to check (exit status,
+stdout, stderr):
+
+- `run_cli`: a real `python -m admin_app` process, with piped stdin. Each
+  command keeps tests of this kind: the prompts answered end to end (the
+  `prompted` and `reset` fixtures), a refusal's exit status 1, `migrate`.
+- the `cli` fixture: `admin_app.cli.main(argv)` in this process, its
+  environment set through monkeypatch, stdin a StringIO (not a terminal, as
+  a pipe), stdout and stderr captured. For everything else: the validation,
+  the refusals and what lands in the database, at a fraction of the cost
+  of starting Python and importing the app.
+
+Commands hash with the cheapest argon2id (tests/conftest.py's CHEAP_ARGON2),
+except `prompted`, which runs at the defaults to check the stored hash.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,13 +36,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from admin_app import cli as admin_cli
 from admin_app import migrate
-from admin_app.db import make_engine
+from admin_app.db import dispose_all, make_engine
 from admin_app.security.passwords import Passwords
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import users
 from admin_app.services.request_context import RequestContext
-from admin_app.settings import load_settings
+from admin_app.settings import get_settings, load_settings
+from tests.conftest import CHEAP_ARGON2
 
 ROOT = Path(__file__).resolve().parents[2]
 JWT_SECRET = "cli-test-secret-" + "x" * 40
@@ -37,28 +56,66 @@ PROMPTS = ("Username: ", "Full name: ", "Email: ", "Password: ", "Password (agai
 ADA_PASSWORD = "analytical engine notes"
 BOB_PASSWORD = "difference engine number two"
 
-# The default argon2id cost of SPEC section 11.
+# The default argon2id cost of SPEC section 11. Verifying reads the cost from
+# the hash itself, so this checks hashes made at any cost.
 HASHER = Passwords(memory_kib=19456, time_cost=2, parallelism=1)
 
+_KEPT = ("PATH", "HOME", "LANG", "TMPDIR")
 
-def cli_env(data_dir: Path) -> dict[str, str]:
+
+def cli_env(data_dir: Path, *, default_argon2: bool = False) -> dict[str, str]:
     """A clean environment: nothing of the caller's (DATABASE_URL...) leaks in."""
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    env = {key: os.environ[key] for key in _KEPT if key in os.environ}
     env.update(DATA_DIR=str(data_dir), JWT_SECRET=JWT_SECRET, AUTH_MODE="password")
+    if not default_argon2:
+        env.update(CHEAP_ARGON2)
     return env
 
 
-def run_cli(data_dir: Path, *args: str, answers: str = "") -> subprocess.CompletedProcess[str]:
+def run_cli(
+    data_dir: Path, *args: str, answers: str = "", default_argon2: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """A real `python -m admin_app` process."""
     return subprocess.run(
         [sys.executable, "-m", "admin_app", *args],
         input=answers,
-        env=cli_env(data_dir),
+        env=cli_env(data_dir, default_argon2=default_argon2),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
+    """`cli(data_dir, *args, answers="")`: run_cli's result, from `main(argv)` in this process."""
+
+    def call(data_dir: Path, *args: str, answers: str = "") -> subprocess.CompletedProcess[str]:
+        # The process environment is cli_env's and nothing else (pytest's own kept).
+        for key in list(os.environ):
+            if key not in _KEPT and not key.startswith("PYTEST_"):
+                monkeypatch.delenv(key)
+        for key, value in cli_env(data_dir).items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
+        get_settings.cache_clear()
+        capsys.readouterr()
+        try:
+            status = admin_cli.main(list(args))
+        finally:
+            dispose_all()
+            get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["admin_app", *args], status, out, err)
+
+    yield call
+    dispose_all()
+    get_settings.cache_clear()
 
 
 def lines(*answers: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from admin_app.security.passwords import _common_passwords
-from tests.cli.conftest import DB_NAME, HASHER, Db, error_line, lines, run_cli
+from tests.cli.conftest import DB_NAME, HASHER, Cli, Db, error_line, lines, run_cli
 
 PASSWORD = "a long and private phrase"
 Prompted = tuple[subprocess.CompletedProcess[str], Db]
@@ -16,12 +16,16 @@ Prompted = tuple[subprocess.CompletedProcess[str], Db]
 
 @pytest.fixture(scope="module")
 def prompted(tmp_path_factory: pytest.TempPathFactory) -> Prompted:
-    """One create-admin on a first install, every value typed at the prompts."""
+    """One create-admin on a first install, every value typed at the prompts.
+
+    A real process at the default argon2id cost: no ARGON2_* variable is set.
+    """
     data_dir = tmp_path_factory.mktemp("prompted")
     result = run_cli(
         data_dir,
         "create-admin",
         answers=lines("grace", "Grace Hopper", "grace@example.com", PASSWORD, PASSWORD),
+        default_argon2=True,
     )
     return result, Db(data_dir / DB_NAME)
 
@@ -61,9 +65,9 @@ def test_creation_is_audited(prompted: Prompted) -> None:
 
 
 def test_flags_and_password_on_stdin_create_an_admin_without_prompting(
-    seeded_dir: Path, seeded_db: Db
+    cli: Cli, seeded_dir: Path, seeded_db: Db
 ) -> None:
-    result = run_cli(
+    result = cli(
         seeded_dir,
         "create-admin",
         "--email",
@@ -107,12 +111,12 @@ REFUSED = {
 
 @pytest.mark.parametrize(("flags", "password", "reason"), REFUSED.values(), ids=REFUSED.keys())
 def test_bad_input_is_one_error_line_and_writes_nothing(
-    seeded_dir: Path, seeded_db: Db, flags: list[str], password: str, reason: str
+    cli: Cli, seeded_dir: Path, seeded_db: Db, flags: list[str], password: str, reason: str
 ) -> None:
     values = {"--username": "grace", "--full-name": "Grace Hopper", "--email": "g@example.com"}
     values.update(zip(flags[::2], flags[1::2], strict=True))
     audited = seeded_db.audit_count()
-    result = run_cli(
+    result = cli(
         seeded_dir,
         "create-admin",
         *[item for pair in values.items() for item in pair],
@@ -127,6 +131,7 @@ def test_bad_input_is_one_error_line_and_writes_nothing(
 def test_differing_confirmation_is_refused_and_writes_nothing(
     seeded_dir: Path, seeded_db: Db
 ) -> None:
+    # A real process: the exit status of a refusal, end to end.
     result = run_cli(
         seeded_dir,
         "create-admin",
@@ -136,8 +141,8 @@ def test_differing_confirmation_is_refused_and_writes_nothing(
     assert seeded_db.usernames() == ["ada", "bob"]
 
 
-def test_bad_input_on_a_first_install_creates_no_database(fresh_dir: Path) -> None:
-    result = run_cli(
+def test_bad_input_on_a_first_install_creates_no_database(cli: Cli, fresh_dir: Path) -> None:
+    result = cli(
         fresh_dir,
         "create-admin",
         "--username",
@@ -153,14 +158,18 @@ def test_bad_input_on_a_first_install_creates_no_database(fresh_dir: Path) -> No
     assert not (fresh_dir / DB_NAME).exists()
 
 
-def test_running_out_of_answers_is_one_error_line(seeded_dir: Path, seeded_db: Db) -> None:
-    result = run_cli(seeded_dir, "create-admin", answers=lines("grace", "Grace Hopper"))
+def test_running_out_of_answers_is_one_error_line(
+    cli: Cli, seeded_dir: Path, seeded_db: Db
+) -> None:
+    result = cli(seeded_dir, "create-admin", answers=lines("grace", "Grace Hopper"))
     assert error_line(result) == ("error: no input: give the value by flag or answer the prompt")
     assert seeded_db.usernames() == ["ada", "bob"]
 
 
-def test_empty_flag_value_is_refused_not_prompted(seeded_dir: Path, seeded_db: Db) -> None:
-    result = run_cli(
+def test_empty_flag_value_is_refused_not_prompted(
+    cli: Cli, seeded_dir: Path, seeded_db: Db
+) -> None:
+    result = cli(
         seeded_dir,
         "create-admin",
         "--username",
@@ -176,9 +185,11 @@ def test_empty_flag_value_is_refused_not_prompted(seeded_dir: Path, seeded_db: D
     assert seeded_db.usernames() == ["ada", "bob"]
 
 
-def test_crlf_answers_do_not_put_a_carriage_return_in_the_password(fresh_dir: Path) -> None:
+def test_crlf_answers_do_not_put_a_carriage_return_in_the_password(
+    cli: Cli, fresh_dir: Path
+) -> None:
     answers = "grace\r\nGrace Hopper\r\ngrace@example.com\r\n" + f"{PASSWORD}\r\n" * 2
-    result = run_cli(fresh_dir, "create-admin", answers=answers)
+    result = cli(fresh_dir, "create-admin", answers=answers)
     assert result.returncode == 0, result.stderr
     stored = Db(fresh_dir / "admin_app.db").user("grace")["password_hash"]
     assert HASHER.verify(stored, PASSWORD)

@@ -12,6 +12,7 @@ from tests.cli.conftest import (
     BOB_PASSWORD,
     DB_NAME,
     HASHER,
+    Cli,
     Db,
     copy_db,
     error_line,
@@ -75,9 +76,9 @@ def test_reset_leaves_other_users_alone(reset: Reset) -> None:
 
 
 def test_flags_and_password_on_stdin_reset_without_prompting(
-    seeded_dir: Path, seeded_db: Db
+    cli: Cli, seeded_dir: Path, seeded_db: Db
 ) -> None:
-    result = run_cli(
+    result = cli(
         seeded_dir,
         "reset-password",
         "--email",
@@ -100,6 +101,7 @@ def assert_nothing_changed(db: Db) -> None:
 def test_unknown_email_is_one_error_line_and_changes_nothing(
     seeded_dir: Path, seeded_db: Db
 ) -> None:
+    # A real process: the exit status of a refusal, end to end.
     result = run_cli(
         seeded_dir, "reset-password", answers=lines("nobody@example.com", NEW_PASSWORD)
     )
@@ -116,10 +118,8 @@ REFUSED = {
 
 @pytest.mark.parametrize(("password", "again", "reason"), REFUSED.values(), ids=REFUSED.keys())
 def test_refused_new_password_is_one_error_line_and_changes_nothing(
-    seeded_dir: Path, seeded_db: Db, password: str, again: str, reason: str
+    cli: Cli, seeded_dir: Path, seeded_db: Db, password: str, again: str, reason: str
 ) -> None:
-    result = run_cli(
-        seeded_dir, "reset-password", answers=lines("ada@example.com", password, again)
-    )
+    result = cli(seeded_dir, "reset-password", answers=lines("ada@example.com", password, again))
     assert reason in error_line(result)
     assert_nothing_changed(seeded_db)

@@ -27,6 +27,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.conftest import CHEAP_ARGON2
 from tests.support.smtp import Inbox, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,8 @@ def base_env(port: int, data_dir: Path) -> dict[str, str]:
         # The documented example extension (docs/extending.md) is part of every
         # build here, so tests/e2e/test_extending.py drives it as a team would.
         APP_EXTENSIONS="examples.reports",
+        # The cheapest argon2id: no test here is about its cost (tests/conftest.py).
+        **CHEAP_ARGON2,
     )
     return env
 
@@ -208,14 +211,6 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 class MailServer:
     """A module's real SMTP server; it can go down and come back on the same port."""
 
@@ -227,7 +222,7 @@ class MailServer:
     @property
     def env(self) -> dict[str, str]:
         """What `start_server` needs to send its mail here."""
-        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.port), "SMTP_SECURITY": "none"}
+        return self._smtp.env
 
     def start(self) -> None:
         self._smtp.start()

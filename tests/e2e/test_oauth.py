@@ -12,7 +12,7 @@ they must stay last in the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import count
 
 import pytest
@@ -29,6 +29,7 @@ from tests.e2e.conftest import (
 )
 from tests.support.github import GitHubEmail, GitHubProvider, GitHubUser
 from tests.support.oidc import OidcProvider
+from tests.support.providers import providers_env
 
 _github_ids = count(4_000_001)
 PROVIDERS = ("GitHub", "Google", "Microsoft")
@@ -36,42 +37,12 @@ STARTS_GITHUB = re.compile(r"/auth/oauth/github/login\?")
 
 
 @pytest.fixture(scope="module")
-def github_server() -> Iterator[GitHubProvider]:
-    with GitHubProvider() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def oidc() -> Iterator[OidcProvider]:
-    """Plays Google and Microsoft at once: each `sub` is set before it signs in."""
-    with OidcProvider() as provider:
-        yield provider
-
-
-@pytest.fixture
-def github(github_server: GitHubProvider) -> Iterator[GitHubProvider]:
-    github_server.reset()
-    yield github_server
-    github_server.reset()
-
-
-def providers_env(github: GitHubProvider, oidc: OidcProvider) -> dict[str, str]:
-    return {
-        **github.env(),
-        "GOOGLE_CLIENT_ID": "google-client",
-        "GOOGLE_CLIENT_SECRET": "google-secret",
-        "GOOGLE_SERVER_METADATA_URL": oidc.metadata_url,
-        "MICROSOFT_CLIENT_ID": "microsoft-client",
-        "MICROSOFT_CLIENT_SECRET": "microsoft-secret",
-        "MICROSOFT_SERVER_METADATA_URL": oidc.metadata_url,
-    }
-
-
-@pytest.fixture(scope="module")
 def server(
-    start_server: Callable[..., AppServer], github_server: GitHubProvider, oidc: OidcProvider
+    start_server: Callable[..., AppServer],
+    github_server: GitHubProvider,
+    oidc_server: OidcProvider,
 ) -> AppServer:
-    return start_server(AUTH_MODE="password", **providers_env(github_server, oidc))
+    return start_server(AUTH_MODE="password", **providers_env(github_server, oidc_server))
 
 
 def github_user(name: str = "Mona Lisa Octocat", *, verified: bool = True) -> GitHubUser:
@@ -283,7 +254,7 @@ def test_google_sign_up_links_google_and_keeps_it_as_the_last_way_in(
 def otp_server(
     start_server: Callable[..., AppServer],
     github_server: GitHubProvider,
-    oidc: OidcProvider,
+    oidc_server: OidcProvider,
     mail_server: MailServer,
 ) -> AppServer:
     """Codes by mail and no self sign-up: both only matter once the provider has answered."""
@@ -291,7 +262,7 @@ def otp_server(
         AUTH_MODE="otp",
         SIGNUP_ENABLED="false",
         **mail_server.env,
-        **providers_env(github_server, oidc),
+        **providers_env(github_server, oidc_server),
     )
 
 

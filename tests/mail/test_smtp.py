@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from admin_app.errors import MailNotSent
 from admin_app.mail import message
 from admin_app.mail.message import HeaderInjection
 from admin_app.mail.senders import ConsoleSender, SmtpSender, sender_for
 from admin_app.settings import Settings
-from tests.support.postgres import free_port
 from tests.support.smtp import SmtpServer
 
 MakeSettings = Callable[..., Settings]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """The shared fixture with a fixed free port.
-
-    aiosmtpd 1.4.6 cannot start on port 0: after binding, Controller.start()
-    connects to (hostname, 0) to wake the server and gets ECONNREFUSED.
-    """
-    server = SmtpServer()
-    server.controller = Controller(server.inbox, hostname="127.0.0.1", port=free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def _build(**overrides: str) -> message.EmailMessage:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from admin_app.errors import WeakPassword
 from admin_app.security.passwords import MAX_LENGTH, Passwords, check_policy
+from admin_app.services.accounts.hasher import passwords
+from admin_app.settings import load_settings
 
 OWASP = {"memory_kib": 19 * 1024, "time_cost": 2, "parallelism": 1}
 GOOD = "violet tractor sings under the quiet moon"
@@ -23,6 +27,17 @@ def test_hash_is_argon2id_with_the_configured_cost(hasher: Passwords) -> None:
     hashed = hasher.hash(GOOD)
     assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert GOOD not in hashed
+
+
+def test_the_default_settings_hash_and_verify_at_the_default_cost(tmp_path: Path) -> None:
+    # The real path at the product's defaults (the other tests' fixtures use a cheap cost):
+    # settings without ARGON2_* variables, and the process's hasher built from them.
+    settings = load_settings({"DATA_DIR": str(tmp_path), "JWT_SECRET": "s" * 40})
+    hashed = passwords(settings).hash(GOOD)
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords(settings).verify(hashed, GOOD) is True
+    assert passwords(settings).verify(hashed, GOOD + "!") is False
+    assert passwords(settings).needs_rehash(hashed) is False
 
 
 def test_each_hash_has_its_own_salt(hasher: Passwords) -> None:

@@ -24,22 +24,22 @@ from admin_app.errors import (
 )
 from admin_app.models import ApiKey, AuditEvent, AuthSession, RefreshToken, ResetLink, User
 from admin_app.services.access import api_keys, api_tokens, browser_sessions, principals
-from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import reset_links, users
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.admin import directory
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
+from tests.support.db import principal_of
 from tests.support.smtp import SmtpServer
+
+# On SQLite and PostgreSQL (see tests/conftest.py): the user search branches on the dialect (FTS5
+# or trigram LIKE), the last-Admin rule locks rows on PostgreSQL only, and names are taken in any
+# case.
+pytestmark = pytest.mark.both_databases
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 Changes = directory.UserChanges
-
-
-def _principal(db: Session, user: User) -> Principal:
-    assert user.id is not None
-    return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
 def _names(page: directory.Page[directory.UserRow]) -> list[str]:
@@ -50,7 +50,7 @@ def _update(db: Session, actor: User, target: User, **changes: Any) -> directory
     try:
         row = directory.update(
             db,
-            actor=_principal(db, actor),
+            actor=principal_of(db, actor),
             user_id=target.id or 0,
             changes=Changes(**changes),
             ctx=CTX,
@@ -64,7 +64,7 @@ def _update(db: Session, actor: User, target: User, **changes: Any) -> directory
 
 def _delete(db: Session, actor: User, target: User) -> None:
     try:
-        directory.delete(db, actor=_principal(db, actor), user_id=target.id or 0, ctx=CTX)
+        directory.delete(db, actor=principal_of(db, actor), user_id=target.id or 0, ctx=CTX)
     except Exception:
         db.rollback()
         raise
@@ -123,7 +123,7 @@ def people(db: Session, make_user: MakeUser) -> dict[str, User]:
 
 
 def _search(db: Session, people: dict[str, User], **kwargs: Any) -> list[str]:
-    found = directory.search(db, actor=_principal(db, people["root"]), **kwargs)
+    found = directory.search(db, actor=principal_of(db, people["root"]), **kwargs)
     assert found.total == len(found.items)
     return _names(found)
 
@@ -207,7 +207,7 @@ def test_sorting(db: Session, people: dict[str, User]) -> None:
 
 
 def test_paging_carries_the_total(db: Session, people: dict[str, User]) -> None:
-    actor = _principal(db, people["root"])
+    actor = principal_of(db, people["root"])
     seen: list[str] = []
     for number, size in ((1, 4), (2, 4)):
         page = directory.search(db, actor=actor, page=number, page_size=size)
@@ -227,7 +227,7 @@ def test_paging_carries_the_total(db: Session, people: dict[str, User]) -> None:
 def test_every_operation_needs_its_permission(
     db: Session, settings: Settings, people: dict[str, User]
 ) -> None:
-    plain = _principal(db, people["ada"])
+    plain = principal_of(db, people["ada"])
     target = people["grace"].id or 0
     attempts: list[Callable[[], object]] = [
         lambda: directory.search(db, actor=plain),
@@ -255,19 +255,14 @@ def test_create_in_password_mode_sends_nothing(
     db: Session,
     engine: Engine,
     make_user: MakeUser,
-    make_settings: Callable[..., Settings],
+    mail_settings: Callable[..., Settings],
     smtp_server: SmtpServer,
 ) -> None:
     root = make_user(username="root", admin=True)
-    settings = make_settings(
-        AUTH_MODE="password",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_server.port,
-        SMTP_SECURITY="none",
-    )
+    settings = mail_settings("password")
     row = directory.create(
         db,
-        actor=_principal(db, root),
+        actor=principal_of(db, root),
         settings=settings,
         data=users.NewUser(
             username="Eve", full_name=" Eve  Adams ", email="EVE@Example.com", password=PASSWORD
@@ -287,20 +282,14 @@ def test_create_in_password_mode_sends_nothing(
 def test_create_in_otp_mode_mails_a_welcome(
     db: Session,
     make_user: MakeUser,
-    make_settings: Callable[..., Settings],
+    mail_settings: Callable[..., Settings],
     smtp_server: SmtpServer,
 ) -> None:
     root = make_user(username="root", admin=True)
-    settings = make_settings(
-        AUTH_MODE="otp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_server.port,
-        SMTP_SECURITY="none",
-        APP_URL="https://admin.example.org",
-    )
+    settings = mail_settings("otp", APP_URL="https://admin.example.org")
     row = directory.create(
         db,
-        actor=_principal(db, root),
+        actor=principal_of(db, root),
         settings=settings,
         data=users.NewUser(
             username="eve",
@@ -397,12 +386,12 @@ def test_grant_and_remove_admin(db: Session, engine: Engine, people: dict[str, U
     root, ada = people["root"], people["ada"]
     assert _update(db, root, ada, is_admin=True).is_admin is True
     assert users.role_names(db, ada.id or 0) == ["Admin", "User"]
-    assert "users:write" in _principal(db, ada).permissions
+    assert "users:write" in principal_of(db, ada).permissions
     # Granting twice changes nothing.
     _update(db, root, ada, is_admin=True)
     assert _update(db, root, ada, is_admin=False).is_admin is False
     assert users.role_names(db, ada.id or 0) == ["User"]
-    assert _principal(db, ada).permissions == ["api_keys:write"]
+    assert principal_of(db, ada).permissions == ["api_keys:write"]
     granted = _events(engine, "role.granted")
     revoked = _events(engine, "role.revoked")
     assert [(e.user_id, e.actor_id, json.loads(e.detail)) for e in granted + revoked] == [
@@ -458,7 +447,12 @@ def test_delete_cascades_and_is_audited(
     db.commit()
     _update(db, root, grace, is_admin=True)
     key = api_keys.create(
-        db, owner=_principal(db, grace), name="ci", wanted=["users:read"], expires_at=None, ctx=CTX
+        db,
+        owner=principal_of(db, grace),
+        name="ci",
+        wanted=["users:read"],
+        expires_at=None,
+        ctx=CTX,
     )
     db.commit()
 
@@ -482,7 +476,7 @@ def test_delete_cascades_and_is_audited(
 
 def test_get_row(db: Session, people: dict[str, User]) -> None:
     row = directory.get_row(
-        db, actor=_principal(db, people["root"]), user_id=people["grace"].id or 0
+        db, actor=principal_of(db, people["root"]), user_id=people["grace"].id or 0
     )
     assert (row.username, row.email, row.full_name) == (
         "ghopper",
@@ -491,7 +485,7 @@ def test_get_row(db: Session, people: dict[str, User]) -> None:
     )
     assert (row.is_admin, row.is_active, row.mfa_enabled) == (False, True, True)
     with pytest.raises(NotFound):
-        directory.get_row(db, actor=_principal(db, people["root"]), user_id=999_999)
+        directory.get_row(db, actor=principal_of(db, people["root"]), user_id=999_999)
 
 
 def test_two_admins_cannot_demote_each_other_at_once(
@@ -506,13 +500,18 @@ def test_two_admins_cannot_demote_each_other_at_once(
     def demote(
         actor_user: User, target: User, started: threading.Event, go: threading.Event
     ) -> None:
+        # Both are Admins when they act: each is authenticated before either
+        # change lands (read inside the race, the later one would be refused
+        # for want of users:write instead of by the last-Admin rule).
+        with Session(engine) as before:
+            actor = principal_of(before, actor_user)
         with Session(engine) as own:
             try:
                 started.set()
                 go.wait(5)
                 directory.update(
                     own,
-                    actor=_principal(own, actor_user),
+                    actor=actor,
                     user_id=target.id or 0,
                     changes=Changes(is_admin=False),
                     ctx=CTX,

@@ -16,19 +16,15 @@ from admin_app.api.errors import status_of
 from admin_app.clock import now
 from admin_app.errors import MissingPermissions, NotAuthenticated, NotFound, ValidationFailed
 from admin_app.models import ApiKey, AuditEvent, User
-from admin_app.services.access import api_keys, principals
+from admin_app.services.access import api_keys
 from admin_app.services.access.principals import Principal
 from admin_app.services.admin import directory
 from tests.conftest import CTX
+from tests.support.db import principal_of
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 KEY_RE = re.compile(r"ak_([0-9a-f]+)_([A-Za-z0-9_-]+)")
-
-
-def _principal(db: Session, user: User) -> Principal:
-    assert user.id is not None
-    return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
 def _create(
@@ -40,7 +36,7 @@ def _create(
     expires_at: dt.datetime | None = None,
 ) -> api_keys.CreatedKey:
     created = api_keys.create(
-        db, owner=_principal(db, owner), name=name, wanted=wanted, expires_at=expires_at, ctx=CTX
+        db, owner=principal_of(db, owner), name=name, wanted=wanted, expires_at=expires_at, ctx=CTX
     )
     db.commit()
     return created
@@ -225,7 +221,7 @@ def test_a_key_never_outlives_its_owners_demotion_or_disabling(
 
     directory.update(
         db,
-        actor=_principal(db, boss),
+        actor=principal_of(db, boss),
         user_id=owner.id or 0,
         changes=directory.UserChanges(is_admin=False),
         ctx=CTX,
@@ -236,7 +232,7 @@ def test_a_key_never_outlives_its_owners_demotion_or_disabling(
 
     directory.update(
         db,
-        actor=_principal(db, boss),
+        actor=principal_of(db, boss),
         user_id=owner.id or 0,
         changes=directory.UserChanges(is_active=False),
         ctx=CTX,

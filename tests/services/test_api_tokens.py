@@ -281,6 +281,7 @@ def test_a_password_change_ends_access_and_refresh(
     assert _works(db, settings, _pair(db, settings, user).access_token)
 
 
+@pytest.mark.both_databases
 def test_twenty_concurrent_refreshes_share_one_successor(
     db: Session, engine: Engine, settings: Settings, make_user: MakeUser
 ) -> None:

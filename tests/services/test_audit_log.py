@@ -12,22 +12,21 @@ from sqlmodel import Session
 from admin_app.clock import now
 from admin_app.errors import PermissionDenied, ValidationFailed
 from admin_app.models import User
-from admin_app.services.access import api_keys, principals
-from admin_app.services.access.principals import Principal
+from admin_app.services.access import api_keys
 from admin_app.services.accounts import reset_links
 from admin_app.services.admin import directory
 from admin_app.services.audit import history, trail
 from admin_app.settings import Settings
 from tests.conftest import CTX
+from tests.support.db import principal_of
+
+# On SQLite and PostgreSQL (see tests/conftest.py): the audit search and the UTC days of
+# daily_signins branch on the dialect.
+pytestmark = pytest.mark.both_databases
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 DAY = 24 * 3600
-
-
-def _principal(db: Session, user: User) -> Principal:
-    assert user.id is not None
-    return principals.principal_for_user(db, user_id=user.id, stamp=None)
 
 
 def _record(db: Session, kind: str, user: User | None = None, **detail: Any) -> None:
@@ -37,7 +36,7 @@ def _record(db: Session, kind: str, user: User | None = None, **detail: Any) -> 
 
 def test_events_come_newest_first_in_pages(db: Session, make_user: MakeUser) -> None:
     admin = make_user(password=None, admin=True)
-    actor = _principal(db, admin)
+    actor = principal_of(db, admin)
     baseline = history.events(db, actor=actor).total
     for n in range(5):
         _record(db, "test.event", admin, n=n)
@@ -68,7 +67,7 @@ def test_filter_by_user_and_by_kind_family(db: Session, make_user: MakeUser) -> 
     admin = make_user(password=None, admin=True)
     ada = make_user(password=None)
     grace = make_user(password=None)
-    actor = _principal(db, admin)
+    actor = principal_of(db, admin)
     _record(db, "signin.failed", ada)
     _record(db, "signin.succeeded", ada)
     _record(db, "signin.failed", grace)
@@ -109,7 +108,7 @@ def test_administrative_events_name_who_did_them(
     root = make_user(password=None, username="root", admin=True)
     ada = make_user(password=None, username="ada")
     key = api_keys.create(
-        db, owner=_principal(db, root), name="ci", wanted=["audit:read"], expires_at=None, ctx=CTX
+        db, owner=principal_of(db, root), name="ci", wanted=["audit:read"], expires_at=None, ctx=CTX
     )
     api_keys.revoke(db, user_id=root.id or 0, key_id=key.id, ctx=CTX)
     for changes in (
@@ -118,12 +117,12 @@ def test_administrative_events_name_who_did_them(
         directory.UserChanges(is_active=False),
     ):
         directory.update(
-            db, actor=_principal(db, root), user_id=ada.id or 0, changes=changes, ctx=CTX
+            db, actor=principal_of(db, root), user_id=ada.id or 0, changes=changes, ctx=CTX
         )
     reset_links.issue(db, settings=settings, user=ada, ctx=CTX, actor_id=root.id)
     db.commit()
 
-    found = history.events(db, actor=_principal(db, root), page_size=100).items
+    found = history.events(db, actor=principal_of(db, root), page_size=100).items
     by_kind = {e.kind: e for e in found}
     for kind in ("role.granted", "role.revoked", "user.disabled", "reset_link.created"):
         event = by_kind[kind]
@@ -137,7 +136,7 @@ def test_administrative_events_name_who_did_them(
 
 
 def test_reading_the_log_needs_audit_read(db: Session, make_user: MakeUser) -> None:
-    plain = _principal(db, make_user(password=None))
+    plain = principal_of(db, make_user(password=None))
     with pytest.raises(PermissionDenied):
         history.events(db, actor=plain)
     with pytest.raises(PermissionDenied):
@@ -166,7 +165,7 @@ def test_daily_signins_cover_14_days_oldest_first(
     travel(5 * DAY)
     signin("signin.succeeded")
 
-    days = history.daily_signins(db, actor=_principal(db, admin))
+    days = history.daily_signins(db, actor=principal_of(db, admin))
     today = now().date()
     span = [today - dt.timedelta(days=13 - n) for n in range(14)]
     assert [d.day for d in days] == [day.strftime("%b %d") for day in span]
@@ -175,7 +174,7 @@ def test_daily_signins_cover_14_days_oldest_first(
     ]
     assert sum(d.signins for d in days) == 3
     assert sum(d.failures for d in days) == 2
-    assert len(history.daily_signins(db, actor=_principal(db, admin), days=7)) == 7
+    assert len(history.daily_signins(db, actor=principal_of(db, admin), days=7)) == 7
 
 
 def test_daily_signins_count_utc_days_whatever_the_database_zone(
@@ -210,6 +209,6 @@ def test_daily_signins_count_utc_days_whatever_the_database_zone(
     db.commit()
     if db.get_bind().dialect.name == "postgresql":
         db.execute(sa.text("SET TIME ZONE 'Pacific/Kiritimati'"))
-    days = history.daily_signins(db, actor=_principal(db, admin))
+    days = history.daily_signins(db, actor=principal_of(db, admin))
     assert (days[-1].signins, days[-1].failures) == (1, 0)
     assert (days[-2].signins, days[-2].failures) == (0, 1)

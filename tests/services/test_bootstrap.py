@@ -16,6 +16,7 @@ from admin_app.services.accounts.bootstrap import ensure_superadmin
 from admin_app.services.accounts.hasher import passwords
 from admin_app.settings import Settings, SettingsError
 from tests.conftest import CTX
+from tests.support.db import count_rows
 
 MakeSettings = Callable[..., Settings]
 BOSS = "Boss@Example.COM"
@@ -33,11 +34,6 @@ def _run(engine: Engine, settings: Settings) -> None:
     with Session(engine) as own:
         ensure_superadmin(own, settings=settings)
         own.commit()
-
-
-def _count(engine: Engine, model: type) -> int:
-    with Session(engine) as fresh:
-        return int(fresh.exec(select(func.count()).select_from(model)).one())
 
 
 def _kinds(engine: Engine) -> list[str]:
@@ -70,7 +66,7 @@ def test_is_idempotent_and_does_not_sign_the_admin_out(
         own.commit()
     _run(engine, settings)
     _run(engine, settings)
-    assert _count(engine, User) == 1
+    assert count_rows(engine, User) == 1
     again = _boss(engine)
     assert again is not None and again.password_hash == boss.password_hash
     with Session(engine) as fresh:
@@ -80,13 +76,14 @@ def test_is_idempotent_and_does_not_sign_the_admin_out(
     assert _kinds(engine) == ["user.created"]
 
 
+@pytest.mark.both_databases
 def test_an_existing_user_is_made_admin(
     engine: Engine, make_settings: MakeSettings, make_user: Callable[..., User]
 ) -> None:
     user = make_user(username="chief", email="boss@example.com")
     assert user.id is not None
     _run(engine, make_settings(AUTH_MODE="otp", SUPERADMIN_EMAIL=BOSS))
-    assert _count(engine, User) == 1
+    assert count_rows(engine, User) == 1
     with Session(engine) as fresh:
         assert users.role_names(fresh, user.id) == ["Admin", "User"]
         stored = fresh.get(User, user.id)
@@ -94,6 +91,7 @@ def test_an_existing_user_is_made_admin(
     assert _kinds(engine)[-1] == "role.granted"
 
 
+@pytest.mark.both_databases
 def test_a_taken_username_gets_a_suffix(
     engine: Engine, make_settings: MakeSettings, make_user: Callable[..., User]
 ) -> None:
@@ -151,8 +149,8 @@ def test_a_weak_password_stops_start_up_and_writes_nothing(
         message = str(refused.value)
         assert message.startswith("SUPERADMIN_PASSWORD is refused:"), message
         assert reason in message
-    assert _count(engine, User) == 0
-    assert _count(engine, AuditEvent) == 0
+    assert count_rows(engine, User) == 0
+    assert count_rows(engine, AuditEvent) == 0
 
 
 def test_a_weak_password_does_not_touch_an_existing_admin(
@@ -176,10 +174,10 @@ def test_no_superadmin_email_does_nothing_and_an_invalid_one_stops_start_up(
     engine: Engine, make_settings: MakeSettings
 ) -> None:
     _run(engine, make_settings())
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
     with pytest.raises(SettingsError, match="SUPERADMIN_EMAIL"):
         _run(engine, make_settings(SUPERADMIN_EMAIL="not-an-address"))
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
 
 
 def test_a_new_password_later_resets_it_and_signs_out(

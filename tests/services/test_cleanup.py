@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -13,10 +14,11 @@ from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
 from admin_app.services.limits import throttle
 from tests.conftest import CTX
+from tests.support.db import count_rows
 
-
-def _count(db: Session, model: type) -> int:
-    return int(db.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
+# On SQLite and PostgreSQL (see tests/conftest.py): deletes by age: timestamp comparisons, stored
+# as text on SQLite.
+pytestmark = pytest.mark.both_databases
 
 
 def _anonymous_traffic(db: Session, settings, n: int = 30) -> None:  # type: ignore[no-untyped-def]
@@ -35,8 +37,8 @@ def test_fresh_rows_stay(db, settings) -> None:  # type: ignore[no-untyped-def]
     removed = cleanup.run(db, audit_retention_days=400)
     db.commit()
     assert removed == cleanup.Removed(0, 0, 0, 0, 0, 0, 0)
-    assert _count(db, OneTimeCode) == 30
-    assert _count(db, RateLimit) >= 30
+    assert count_rows(db, OneTimeCode) == 30
+    assert count_rows(db, RateLimit) >= 30
 
 
 def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> None:  # type: ignore[no-untyped-def]
@@ -58,19 +60,19 @@ def test_expired_rows_go_and_live_ones_stay(db, settings, make_user, travel) -> 
     assert removed.rate_limits >= 30
     assert removed.tickets == 1
     assert removed.sessions == 1
-    assert _count(db, OneTimeCode) == 1
+    assert count_rows(db, OneTimeCode) == 1
     # What is left is the budget of the live code, made after the wait.
     left = db.exec(sa.select(RateLimit.updated_at)).scalars().all()
     assert left and min(left) >= moment
-    assert _count(db, HandoffTicket) == 0
+    assert count_rows(db, HandoffTicket) == 0
     assert [row.id for row in db.exec(sa.select(AuthSession)).scalars()] == [live.id]
     # The audit log is kept for its retention.
-    assert _count(db, AuditEvent) >= 30
+    assert count_rows(db, AuditEvent) >= 30
 
     travel(400 * 24 * 3600)
     assert cleanup.run(db, audit_retention_days=400).audit_events >= 30
     db.commit()
-    assert _count(db, AuditEvent) == 0
+    assert count_rows(db, AuditEvent) == 0
 
 
 def test_a_failure_streak_is_never_forgotten(db, settings, make_user, travel) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,10 @@ from admin_app.security.keys import derive
 from admin_app.services.email_codes import code_store
 from admin_app.settings import Settings
 
+# On SQLite and PostgreSQL (see tests/conftest.py): racing verifications, counters that outlive a
+# rollback, capped resends (budget upserts).
+pytestmark = pytest.mark.both_databases
+
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 

@@ -21,10 +21,8 @@ MAIL_SECONDS = 0.4
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], smtp_server: SmtpServer) -> Settings:
-    return make_settings(
-        AUTH_MODE="otp", SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_SECURITY="none"
-    )
+def settings(mail_settings: Callable[..., Settings]) -> Settings:
+    return mail_settings("otp")
 
 
 def _answer_time(db: Session, settings: Settings, email: str) -> float:

@@ -22,13 +22,8 @@ Travel = Callable[[float], None]
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], smtp_server: SmtpServer) -> Settings:
-    return make_settings(
-        AUTH_MODE="password",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_server.port,
-        SMTP_SECURITY="none",
-    )
+def settings(mail_settings: Callable[..., Settings]) -> Settings:
+    return mail_settings("password")
 
 
 def _mfa_on(engine: Engine, user: User) -> bool:
@@ -153,17 +148,12 @@ def test_a_code_for_something_else_or_someone_else_does_not_disable(
 def test_mfa_is_fixed_on_in_the_code_modes(
     db: Session,
     engine: Engine,
-    make_settings: Callable[..., Settings],
+    mail_settings: Callable[..., Settings],
     make_user: MakeUser,
     smtp_server: SmtpServer,
     auth_mode: str,
 ) -> None:
-    fixed = make_settings(
-        AUTH_MODE=auth_mode,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_server.port,
-        SMTP_SECURITY="none",
-    )
+    fixed = mail_settings(auth_mode)
     user = make_user(mfa=False)
     other = make_user(mfa=True)
     assert mfa.always_on(fixed)

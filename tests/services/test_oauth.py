@@ -110,6 +110,7 @@ def test_username_comes_from_the_email_when_there_is_no_login(
     assert _links(engine) == [("google", "g-1", user.id, "jane.doe+news@example.com")]
 
 
+@pytest.mark.both_databases
 def test_usernames_are_made_unique_case_insensitively(
     db: Session, engine: Engine, settings: Settings, make_user: MakeUser
 ) -> None:
@@ -148,6 +149,7 @@ def test_the_same_provider_account_signs_in_again_even_with_another_email(
     assert len(_links(engine)) == 1
 
 
+@pytest.mark.both_databases
 def test_a_verified_email_links_the_existing_account(
     db: Session, engine: Engine, settings: Settings, make_user: MakeUser
 ) -> None:
@@ -165,6 +167,7 @@ def test_a_verified_email_links_the_existing_account(
 # nOAuth: an email the provider does not vouch for opens nothing.
 
 
+@pytest.mark.both_databases
 def test_an_unverified_email_of_a_password_account_is_refused_saying_how_it_signs_in(
     db: Session, engine: Engine, settings: Settings, make_user: MakeUser
 ) -> None:

@@ -23,13 +23,8 @@ NEW_PASSWORD = "a brand new passphrase for ada"
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], smtp_server: SmtpServer) -> Settings:
-    return make_settings(
-        AUTH_MODE="password",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_server.port,
-        SMTP_SECURITY="none",
-    )
+def settings(mail_settings: Callable[..., Settings]) -> Settings:
+    return mail_settings("password")
 
 
 def _session_id(db: Session, settings: Settings, user: User) -> str:

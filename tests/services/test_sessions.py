@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -45,6 +46,7 @@ def test_ticket_expires(db, settings, make_user, travel) -> None:  # type: ignor
     assert browser_sessions.redeem_handoff(db, settings=settings, ticket=ticket) is None
 
 
+@pytest.mark.both_databases
 def test_racing_redeemers_get_one_cookie(engine: Engine, db, settings, make_user) -> None:  # type: ignore[no-untyped-def]
     ticket = _ticket(db, settings, make_user())
 

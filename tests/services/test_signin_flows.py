@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from admin_app.api.errors import status_of
 from admin_app.errors import (
@@ -27,6 +27,7 @@ from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
+from tests.support.db import count_rows
 from tests.support.smtp import Inbox, SmtpServer
 
 MakeUser = Callable[..., User]
@@ -36,19 +37,9 @@ MASKED = re.compile(r"^.•••.?@.+$")
 
 
 @pytest.fixture
-def mode(make_settings: Callable[..., Settings], smtp_server: SmtpServer) -> Mode:
+def mode(mail_settings: Mode) -> Mode:
     """Settings for an AUTH_MODE whose mail goes to the test SMTP server."""
-
-    def build(auth_mode: str, **env: object) -> Settings:
-        mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port, "SMTP_SECURITY": "none"}
-        return make_settings(**{"AUTH_MODE": auth_mode, **mail, **env})
-
-    return build
-
-
-def _count(engine: Engine, model: type) -> int:
-    with Session(engine) as fresh:
-        return int(fresh.exec(select(func.count()).select_from(model)).one())
+    return mail_settings
 
 
 def _begin(
@@ -137,7 +128,7 @@ def test_password_mode_without_mfa_signs_in_at_once(
         _begin(db, settings, "ada", None)
     db.rollback()
     assert smtp_server.inbox.messages == []
-    assert _count(engine, OneTimeCode) == 0
+    assert count_rows(engine, OneTimeCode) == 0
 
 
 def test_password_mode_with_mfa_mails_a_verification_code(
@@ -198,17 +189,17 @@ def test_a_half_finished_sign_in_opens_nothing(
     make_user(username="ada", email="ada@example.com", mfa=mfa)
     sent = _begin(db, settings, "ada", password)
     assert isinstance(sent, CodeSent)
-    assert (_count(engine, AuthSession), _count(engine, RefreshToken)) == (0, 0)
+    assert (count_rows(engine, AuthSession), count_rows(engine, RefreshToken)) == (0, 0)
     # The otp_session_id alone is no key to anything.
     with pytest.raises(WrongCode):
         _complete(db, settings, sent, "")
     db.rollback()
-    assert (_count(engine, AuthSession), _count(engine, RefreshToken)) == (0, 0)
+    assert (count_rows(engine, AuthSession), count_rows(engine, RefreshToken)) == (0, 0)
 
     user = _complete(db, settings, sent, smtp_server.inbox.code_for("ada@example.com"))
     stages.finish(db, settings=settings, user=user, ctx=CTX, method="code")
     db.commit()
-    assert _count(engine, AuthSession) == 1
+    assert count_rows(engine, AuthSession) == 1
 
 
 def test_the_code_mail_says_what_it_is_for_and_when_it_expires(
@@ -273,7 +264,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
     db.rollback()  # what every face's session scope does on an error
     assert status_of(failed.value) == 503
     assert "try again" in failed.value.message
-    assert _count(engine, OneTimeCode) == 0
+    assert count_rows(engine, OneTimeCode) == 0
 
     # Once the server is back, the same sign-in goes through, with no cooldown in the way.
     settings = mode(auth_mode)

@@ -35,14 +35,9 @@ Mode = Callable[..., Settings]
 
 
 @pytest.fixture
-def mode(make_settings: Callable[..., Settings], smtp_server: SmtpServer) -> Mode:
+def mode(mail_settings: Mode) -> Mode:
     """Settings for an AUTH_MODE whose mail goes to the test SMTP server."""
-
-    def build(auth_mode: str, **env: object) -> Settings:
-        mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port, "SMTP_SECURITY": "none"}
-        return make_settings(**{"AUTH_MODE": auth_mode, **mail, **env})
-
-    return build
+    return mail_settings
 
 
 def _new(
@@ -132,6 +127,7 @@ def test_otp_mode_sign_up_keeps_no_password(
     assert [u.password_hash for u in _users(engine)] == [None, None]
 
 
+@pytest.mark.both_databases
 def test_a_taken_email_answers_alike_and_tells_only_its_owner(
     db: Session, engine: Engine, mode: Mode, make_user: MakeUser, smtp_server: SmtpServer
 ) -> None:
@@ -165,6 +161,7 @@ def test_a_taken_email_answers_alike_and_tells_only_its_owner(
     assert after == before
 
 
+@pytest.mark.both_databases
 def test_a_taken_username_is_refused_before_any_mail(
     db: Session, engine: Engine, mode: Mode, make_user: MakeUser, smtp_server: SmtpServer
 ) -> None:
@@ -239,6 +236,7 @@ def test_bad_names_and_addresses_are_refused_before_any_mail(
     assert _code_rows(engine) == 0
 
 
+@pytest.mark.both_databases
 def test_a_name_taken_while_the_code_was_in_the_post_is_refused(
     db: Session, engine: Engine, mode: Mode, make_user: MakeUser, smtp_server: SmtpServer
 ) -> None:

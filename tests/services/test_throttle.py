@@ -20,6 +20,10 @@ from admin_app.services.signin import stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
+# On SQLite and PostgreSQL (see tests/conftest.py): the budgets are dialect-specific upserts,
+# raced by parallel failures.
+pytestmark = pytest.mark.both_databases
+
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -17,6 +16,7 @@ from admin_app.services.accounts import users
 from admin_app.services.accounts.hasher import passwords
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
+from tests.support.db import count_rows
 
 NEW_PASSWORD = "a brand new passphrase for ada"
 
@@ -36,11 +36,6 @@ def _create(db: Session, settings: Settings, **overrides: object) -> User:
     user = users.create_user(db, settings=settings, data=_new(**overrides), ctx=CTX)
     db.commit()
     return user
-
-
-def _count(engine: Engine, model: type) -> int:
-    with Session(engine) as fresh:
-        return int(fresh.exec(select(func.count()).select_from(model)).one())
 
 
 def _events(engine: Engine, kind: str) -> list[AuditEvent]:
@@ -67,6 +62,7 @@ def test_create_user_stores_normalised_values(db: Session, settings: Settings) -
     )
 
 
+@pytest.mark.both_databases
 def test_a_taken_username_or_email_is_refused_in_any_case(
     db: Session, engine: Engine, settings: Settings
 ) -> None:
@@ -80,7 +76,7 @@ def test_a_taken_username_or_email_is_refused_in_any_case(
             _create(db, settings, username="other", email=email)
         assert (taken.value.code, taken.value.field) == ("email_taken", "email")
     db.rollback()
-    assert _count(engine, User) == 1
+    assert count_rows(engine, User) == 1
     assert len(_events(engine, "user.created")) == 1
 
 
@@ -92,7 +88,7 @@ def test_create_user_refuses_an_invalid_email_or_username(
     with pytest.raises(InvalidUsername):
         _create(db, settings, username="ada lovelace")
     db.commit()
-    assert _count(engine, User) == 0
+    assert count_rows(engine, User) == 0
 
 
 @pytest.mark.parametrize(
@@ -154,8 +150,8 @@ def test_a_weak_password_raises_and_writes_nothing(
         with pytest.raises(WeakPassword):
             _create(db, settings, username=username, email=email, password=password)
     db.commit()  # even a commit after the errors finds nothing to write
-    assert _count(engine, User) == 0
-    assert _count(engine, AuditEvent) == 0
+    assert count_rows(engine, User) == 0
+    assert count_rows(engine, AuditEvent) == 0
 
 
 @pytest.mark.parametrize(("username", "email", "password"), WEAK)
@@ -268,6 +264,7 @@ def test_set_password_records_the_given_kind_and_actor(
 # find_by_identifier
 
 
+@pytest.mark.both_databases
 def test_find_by_identifier_takes_email_or_username_in_any_case(
     db: Session, settings: Settings
 ) -> None:
@@ -288,6 +285,7 @@ def test_find_by_identifier_takes_email_or_username_in_any_case(
     assert users.find_by_identifier(db, "x" * 400) is None
 
 
+@pytest.mark.both_databases
 def test_a_non_ascii_capital_in_an_email_is_found_and_unique(
     db: Session, settings: Settings
 ) -> None:

@@ -25,6 +25,10 @@ class Inbox:
             self.messages.append(message)  # type: ignore[arg-type]
         return "250 OK"
 
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
     def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
@@ -69,3 +73,8 @@ class SmtpServer:
     @property
     def port(self) -> int:
         return int(self.controller.port)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The variables that send the app's mail here."""
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.port), "SMTP_SECURITY": "none"}

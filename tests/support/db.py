@@ -1,0 +1,28 @@
+"""Small database helpers the service and API tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from admin_app.models import User
+from admin_app.services.access import principals
+from admin_app.services.access.principals import Principal
+
+
+def count_rows(source: Engine | Session, model: type[Any]) -> int:
+    """Rows of `model`: as a session sees them, or, given an engine, in a fresh session."""
+    query = sa.select(sa.func.count()).select_from(model)
+    if isinstance(source, Session):
+        return int(source.execute(query).scalar_one())
+    with Session(source) as fresh:
+        return int(fresh.execute(query).scalar_one())
+
+
+def principal_of(db: Session, user: User) -> Principal:
+    """Who `user` is to the services, read through `db`."""
+    assert user.id is not None
+    return principals.principal_for_user(db, user_id=user.id, stamp=None)
