@@ -51,7 +51,7 @@ def _key_row(k: api_keys.KeyInfo) -> KeyRow:
 
 
 def _own_keys(db: Session, me: Principal) -> tuple[list[str], list[api_keys.KeyInfo]]:
-    return me.permissions, api_keys.list_for(db, user_id=me.user_id)
+    return me.permissions, api_keys.list_own(db, actor=me)
 
 
 class ApiKeysState(AuthState):
@@ -107,7 +107,7 @@ class ApiKeysState(AuthState):
     async def revoke(self, key_id: int) -> None:
         target, ctx = int(key_id), self._request_context()
         done = await self._attempt(
-            lambda db, me: api_keys.revoke(db, user_id=me.user_id, key_id=target, ctx=ctx),
+            lambda db, me: api_keys.revoke_own(db, actor=me, key_id=target, ctx=ctx),
             as_principal=True,
         )
         if isinstance(done, Undone):

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from admin_app import paths
 from admin_app.services.access.principals import Principal
-from admin_app.services.accounts import reset_links, users
+from admin_app.services.accounts import users
 from admin_app.services.admin import directory
 from admin_app.services.limits import lockout
 from admin_app.settings import get_settings
@@ -193,13 +193,8 @@ class UsersState(AuthState):
         target, ctx = int(user_id), self._request_context()
 
         def work(db: Session, me: Principal) -> str:
-            me.require("users:write")
-            return reset_links.issue(
-                db,
-                settings=get_settings(),
-                user=users.get(db, target),
-                ctx=ctx,
-                actor_id=me.user_id,
+            return directory.reset_link(
+                db, actor=me, settings=get_settings(), user_id=target, ctx=ctx
             ).url
 
         url = await self._attempt(work, as_principal=True)
