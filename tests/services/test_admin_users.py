@@ -26,7 +26,7 @@ from admin_app.models import ApiKey, AuditEvent, AuthSession, RefreshToken, Rese
 from admin_app.services.access import api_keys, api_tokens, browser_sessions, principals
 from admin_app.services.accounts import reset_links, users
 from admin_app.services.accounts.hasher import passwords
-from admin_app.services.admin import directory
+from admin_app.services.admin import directory, manage
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.db import principal_of
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.both_databases
 
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
-Changes = directory.UserChanges
+Changes = manage.UserChanges
 
 
 def _names(page: directory.Page[directory.UserRow]) -> list[str]:
@@ -48,7 +48,7 @@ def _names(page: directory.Page[directory.UserRow]) -> list[str]:
 
 def _update(db: Session, actor: User, target: User, **changes: Any) -> directory.UserRow:
     try:
-        row = directory.update(
+        row = manage.update(
             db,
             actor=principal_of(db, actor),
             user_id=target.id or 0,
@@ -64,7 +64,7 @@ def _update(db: Session, actor: User, target: User, **changes: Any) -> directory
 
 def _delete(db: Session, actor: User, target: User) -> None:
     try:
-        directory.delete(db, actor=principal_of(db, actor), user_id=target.id or 0, ctx=CTX)
+        manage.delete(db, actor=principal_of(db, actor), user_id=target.id or 0, ctx=CTX)
     except Exception:
         db.rollback()
         raise
@@ -232,11 +232,11 @@ def test_every_operation_needs_its_permission(
     attempts: list[Callable[[], object]] = [
         lambda: directory.search(db, actor=plain),
         lambda: directory.get_row(db, actor=plain, user_id=target),
-        lambda: directory.update(
+        lambda: manage.update(
             db, actor=plain, user_id=target, changes=Changes(is_admin=True), ctx=CTX
         ),
-        lambda: directory.delete(db, actor=plain, user_id=target, ctx=CTX),
-        lambda: directory.create(
+        lambda: manage.delete(db, actor=plain, user_id=target, ctx=CTX),
+        lambda: manage.create(
             db,
             actor=plain,
             settings=settings,
@@ -260,7 +260,7 @@ def test_create_in_password_mode_sends_nothing(
 ) -> None:
     root = make_user(username="root", admin=True)
     settings = mail_settings("password")
-    row = directory.create(
+    row = manage.create(
         db,
         actor=principal_of(db, root),
         settings=settings,
@@ -287,7 +287,7 @@ def test_create_in_otp_mode_mails_a_welcome(
 ) -> None:
     root = make_user(username="root", admin=True)
     settings = mail_settings("otp", APP_URL="https://admin.example.org")
-    row = directory.create(
+    row = manage.create(
         db,
         actor=principal_of(db, root),
         settings=settings,
@@ -509,7 +509,7 @@ def test_two_admins_cannot_demote_each_other_at_once(
             try:
                 started.set()
                 go.wait(5)
-                directory.update(
+                manage.update(
                     own,
                     actor=actor,
                     user_id=target.id or 0,

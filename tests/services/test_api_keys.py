@@ -18,7 +18,7 @@ from admin_app.errors import MissingPermissions, NotAuthenticated, NotFound, Val
 from admin_app.models import ApiKey, AuditEvent, User
 from admin_app.services.access import api_keys
 from admin_app.services.access.principals import Principal
-from admin_app.services.admin import directory
+from admin_app.services.admin import manage
 from tests.conftest import CTX
 from tests.support.db import principal_of
 
@@ -219,22 +219,22 @@ def test_a_key_never_outlives_its_owners_demotion_or_disabling(
     boss = make_user(password=None, admin=True)
     created = _create(db, owner, ["users:read", "api_keys:write"])
 
-    directory.update(
+    manage.update(
         db,
         actor=principal_of(db, boss),
         user_id=owner.id or 0,
-        changes=directory.UserChanges(is_admin=False),
+        changes=manage.UserChanges(is_admin=False),
         ctx=CTX,
     )
     db.commit()
     # The owner keeps api_keys:write as a plain User; users:read is gone.
     assert _authenticate(db, created.key).permissions == ["api_keys:write"]
 
-    directory.update(
+    manage.update(
         db,
         actor=principal_of(db, boss),
         user_id=owner.id or 0,
-        changes=directory.UserChanges(is_active=False),
+        changes=manage.UserChanges(is_active=False),
         ctx=CTX,
     )
     db.commit()

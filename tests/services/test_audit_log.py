@@ -14,7 +14,7 @@ from admin_app.errors import PermissionDenied, ValidationFailed
 from admin_app.models import User
 from admin_app.services.access import api_keys
 from admin_app.services.accounts import reset_links
-from admin_app.services.admin import directory
+from admin_app.services.admin import manage
 from admin_app.services.audit import history, trail
 from admin_app.settings import Settings
 from tests.conftest import CTX
@@ -112,11 +112,11 @@ def test_administrative_events_name_who_did_them(
     )
     api_keys.revoke(db, user_id=root.id or 0, key_id=key.id, ctx=CTX)
     for changes in (
-        directory.UserChanges(is_admin=True),
-        directory.UserChanges(is_admin=False),
-        directory.UserChanges(is_active=False),
+        manage.UserChanges(is_admin=True),
+        manage.UserChanges(is_admin=False),
+        manage.UserChanges(is_active=False),
     ):
-        directory.update(
+        manage.update(
             db, actor=principal_of(db, root), user_id=ada.id or 0, changes=changes, ctx=CTX
         )
     reset_links.issue(db, settings=settings, user=ada, ctx=CTX, actor_id=root.id)

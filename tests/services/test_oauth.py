@@ -18,8 +18,8 @@ from admin_app.errors import (
     SignupDisabled,
 )
 from admin_app.models import AuditEvent, OAuthAccount, User
-from admin_app.services.signin import oauth
-from admin_app.services.signin.oauth import ProviderIdentity
+from admin_app.services.signin import identities
+from admin_app.services.signin.identities import ProviderIdentity
 from admin_app.settings import Settings
 from tests.conftest import CTX
 
@@ -53,7 +53,7 @@ def _oidc(
 
 
 def _resolve(db: Session, settings: Settings, identity: ProviderIdentity) -> User:
-    user = oauth.resolve(db, settings=settings, identity=identity, ctx=CTX)
+    user = identities.resolve(db, settings=settings, identity=identity, ctx=CTX)
     db.commit()
     return user
 
@@ -174,7 +174,7 @@ def test_an_unverified_email_of_a_password_account_is_refused_saying_how_it_sign
     victim = make_user(email="victim@example.com")
     identity = _oidc("microsoft", "attacker-tenant-sub", "Victim@Example.com", verified=False)
     with pytest.raises(SignsInAnotherWay) as refused:
-        oauth.resolve(db, settings=settings, identity=identity, ctx=CTX)
+        identities.resolve(db, settings=settings, identity=identity, ctx=CTX)
     db.rollback()
     assert refused.value.code == "account_exists"
     assert status_of(refused.value) == 409
@@ -193,7 +193,7 @@ def test_an_unverified_email_of_a_github_account_names_github(
     owner = _resolve(db, settings, _github(email="mona@example.com"))
     identity = _oidc("microsoft", "m-evil", "mona@example.com", verified=False)
     with pytest.raises(SignsInAnotherWay) as refused:
-        oauth.resolve(db, settings=settings, identity=identity, ctx=CTX)
+        identities.resolve(db, settings=settings, identity=identity, ctx=CTX)
     db.rollback()
     assert "signs in with GitHub." in refused.value.message
     assert "password" not in refused.value.message
@@ -207,10 +207,13 @@ def test_how_an_account_signs_in_follows_the_mode(
     password = make_settings(AUTH_MODE="password")
     assert _resolve(db, password, _github(email="both@example.com")).id == user.id
     otp = make_settings(AUTH_MODE="otp")
-    assert oauth.sign_in_methods(db, settings=password, user=user) == ["password", "github"]
-    assert oauth.sign_in_methods(db, settings=otp, user=user) == ["email_code", "github"]
-    assert oauth.how_it_signs_in(db, settings=password, user=user) == "a password or GitHub"
-    assert oauth.how_it_signs_in(db, settings=otp, user=user) == "a code sent by email or GitHub"
+    methods = identities.sign_in_methods(db, settings=password, user=user)
+    assert methods == ["password", "github"]
+    assert identities.sign_in_methods(db, settings=otp, user=user) == ["email_code", "github"]
+    assert identities.how_it_signs_in(db, settings=password, user=user) == "a password or GitHub"
+    assert (
+        identities.how_it_signs_in(db, settings=otp, user=user) == "a code sent by email or GitHub"
+    )
 
 
 def test_an_unverified_email_without_an_account_creates_nothing(
@@ -221,7 +224,7 @@ def test_an_unverified_email_without_an_account_creates_nothing(
         _github(email=None, verified=False),
     ):
         with pytest.raises(EmailNotVerified) as refused:
-            oauth.resolve(db, settings=settings, identity=identity, ctx=CTX)
+            identities.resolve(db, settings=settings, identity=identity, ctx=CTX)
         db.rollback()
         assert refused.value.code == "email_not_verified"
     assert _users(engine) == []
@@ -240,7 +243,7 @@ def test_without_sign_up_no_account_is_created_but_known_ones_get_in(
     matched = make_user(email="matched@example.com")
 
     with pytest.raises(SignupDisabled) as refused:
-        oauth.resolve(db, settings=closed, identity=_github("8", login="newbie"), ctx=CTX)
+        identities.resolve(db, settings=closed, identity=_github("8", login="newbie"), ctx=CTX)
     db.rollback()
     assert refused.value.code == "signup_disabled"
     assert "GitHub" in refused.value.message
@@ -264,10 +267,10 @@ def test_a_disabled_account_does_not_get_in_by_link_or_by_email(
     db.commit()
     make_user(email="off@example.com", active=False)
     with pytest.raises(AccountDisabled):
-        oauth.resolve(db, settings=settings, identity=_github("9"), ctx=CTX)
+        identities.resolve(db, settings=settings, identity=_github("9"), ctx=CTX)
     db.rollback()
     with pytest.raises(AccountDisabled):
-        oauth.resolve(
+        identities.resolve(
             db,
             settings=settings,
             identity=_oidc("google", "g-off", "off@example.com", verified=True),
@@ -285,10 +288,10 @@ def test_unlink_when_a_password_remains(
 ) -> None:
     user = make_user(email="pw@example.com")
     _resolve(db, settings, _oidc("google", "g-pw", "pw@example.com", verified=True))
-    oauth.unlink(db, settings=settings, user=user, provider="google", ctx=CTX)
+    identities.unlink(db, settings=settings, user=user, provider="google", ctx=CTX)
     db.commit()
     assert _links(engine) == []
-    assert oauth.linked(db, user_id=user.id or 0) == []
+    assert identities.linked(db, user_id=user.id or 0) == []
     [event] = _events(engine, "oauth.unlinked")
     assert event.user_id == user.id and json.loads(event.detail) == {"provider": "google"}
 
@@ -297,7 +300,7 @@ def test_unlink_keeps_the_last_way_in(db: Session, engine: Engine, settings: Set
     user = _resolve(db, settings, _github("11", email="only@example.com"))
     assert user.password_hash is None and settings.auth_mode == "password"
     with pytest.raises(CannotUnlink) as refused:
-        oauth.unlink(db, settings=settings, user=user, provider="github", ctx=CTX)
+        identities.unlink(db, settings=settings, user=user, provider="github", ctx=CTX)
     db.rollback()
     assert refused.value.code == "last_sign_in_method"
     assert _links(engine) == [("github", "11", user.id, "only@example.com")]
@@ -305,10 +308,10 @@ def test_unlink_keeps_the_last_way_in(db: Session, engine: Engine, settings: Set
 
     # with a second provider, either can go, but not both
     _resolve(db, settings, _oidc("microsoft", "m-11", "only@example.com", verified=True))
-    oauth.unlink(db, settings=settings, user=user, provider="github", ctx=CTX)
+    identities.unlink(db, settings=settings, user=user, provider="github", ctx=CTX)
     db.commit()
     with pytest.raises(CannotUnlink):
-        oauth.unlink(db, settings=settings, user=user, provider="microsoft", ctx=CTX)
+        identities.unlink(db, settings=settings, user=user, provider="microsoft", ctx=CTX)
     db.rollback()
     assert [(p, s) for p, s, _, _ in _links(engine)] == [("microsoft", "m-11")]
 
@@ -318,6 +321,6 @@ def test_in_otp_mode_the_mailbox_is_a_way_in(
 ) -> None:
     otp = make_settings(AUTH_MODE="otp")
     user = _resolve(db, otp, _github("12", email="mail@example.com"))
-    oauth.unlink(db, settings=otp, user=user, provider="github", ctx=CTX)
+    identities.unlink(db, settings=otp, user=user, provider="github", ctx=CTX)
     db.commit()
     assert _links(engine) == []

@@ -36,7 +36,7 @@ from admin_app.services.access import browser_sessions
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import with_provider
-from admin_app.services.signin.oauth import ProviderIdentity
+from admin_app.services.signin.identities import ProviderIdentity
 from admin_app.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from admin_app.api.deps import AppSettings, Caller, Context, Database
 from admin_app.api.params import Id, PageNumber
 from admin_app.api.routes.auth import ERRORS
 from admin_app.services.accounts import users
-from admin_app.services.admin import directory
+from admin_app.services.admin import directory, manage
 from admin_app.services.limits import lockout
 
 router = APIRouter(prefix="/api/users", tags=["users"], responses=ERRORS)  # type: ignore[arg-type]
@@ -97,7 +97,7 @@ def create_user(
     body: UserCreateIn, caller: Caller, db: Database, ctx: Context, settings: AppSettings
 ) -> UserOut:
     """Create a user. Needs `users:write`."""
-    row = directory.create(
+    row = manage.create(
         db,
         actor=caller,
         settings=settings,
@@ -130,11 +130,11 @@ def update_user(
     settings: AppSettings,
 ) -> UserOut:
     """Change a user: name, email, username, active, Admin, password. Needs `users:write`."""
-    row = directory.update(
+    row = manage.update(
         db,
         actor=caller,
         user_id=user_id,
-        changes=directory.UserChanges(
+        changes=manage.UserChanges(
             username=body.username,
             full_name=body.full_name,
             email=body.email,
@@ -151,7 +151,7 @@ def update_user(
 @router.delete("/{user_id}", status_code=204, response_class=Response)
 def delete_user(user_id: Id, caller: Caller, db: Database, ctx: Context) -> Response:
     """Delete a user (never the last active Admin). Needs `users:write`."""
-    directory.delete(db, actor=caller, user_id=user_id, ctx=ctx)
+    manage.delete(db, actor=caller, user_id=user_id, ctx=ctx)
     return Response(status_code=204)
 
 
@@ -160,7 +160,7 @@ def create_reset_link(
     user_id: Id, caller: Caller, db: Database, ctx: Context, settings: AppSettings
 ) -> ResetLinkOut:
     """A one-time password-reset link, valid 24 h, to hand over. Needs `users:write`."""
-    link = directory.reset_link(db, actor=caller, settings=settings, user_id=user_id, ctx=ctx)
+    link = manage.reset_link(db, actor=caller, settings=settings, user_id=user_id, ctx=ctx)
     return ResetLinkOut(url=link.url, expires_at=link.expires_at)
 
 

@@ -12,8 +12,8 @@ from admin_app.models import AuthSession
 from admin_app.services.accounts import users
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import oauth, stages
-from admin_app.services.signin.oauth import ProviderIdentity
+from admin_app.services.signin import identities, stages
+from admin_app.services.signin.identities import ProviderIdentity
 from admin_app.settings import Settings
 
 
@@ -21,7 +21,7 @@ def sign_in(
     session: Session, *, settings: Settings, identity: ProviderIdentity, ctx: RequestContext
 ) -> AuthSession | CodeSent:
     """The browser session of a signed-in user, or the code on its way when one is due."""
-    user = oauth.resolve(session, settings=settings, identity=identity, ctx=ctx)
+    user = identities.resolve(session, settings=settings, identity=identity, ctx=ctx)
     method = f"oauth:{identity.provider}"
     sent = stages.code_if_due(
         session,
@@ -38,4 +38,4 @@ def sign_in(
 def ways_in(session: Session, *, settings: Settings, email: str | None) -> list[str]:
     """How the account an identity's email matched signs in instead (never how to get in)."""
     user = users.find_by_identifier(session, email or "")
-    return oauth.sign_in_methods(session, settings=settings, user=user) if user else []
+    return identities.sign_in_methods(session, settings=settings, user=user) if user else []

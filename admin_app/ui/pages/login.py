@@ -14,7 +14,7 @@ from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import stages
-from admin_app.services.signin.oauth import describe_methods
+from admin_app.services.signin.identities import describe_methods
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
 from admin_app.ui.components.providers import (

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from admin_app.services.accounts import profile
-from admin_app.services.signin import oauth
+from admin_app.services.signin import identities
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +41,8 @@ def snapshot(db: Session, *, user: Any, session_id: str) -> Snapshot:
     listed = profile.live_sessions(db, user_id=user.id, current_id=session_id)
     return Snapshot(
         linked=[
-            LinkedProvider(name=name, label=oauth.LABELS.get(name, name))
-            for name in oauth.linked(db, user_id=user.id)
+            LinkedProvider(name=name, label=identities.LABELS.get(name, name))
+            for name in identities.linked(db, user_id=user.id)
         ],
         full_name=user.full_name,
         has_password=user.password_hash is not None,

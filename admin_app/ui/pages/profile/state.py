@@ -11,7 +11,7 @@ from sqlmodel import Session
 from admin_app import paths
 from admin_app.services.access.browser_sessions import SessionUser
 from admin_app.services.accounts import profile, users
-from admin_app.services.signin import mfa, oauth
+from admin_app.services.signin import identities, mfa
 from admin_app.settings import get_settings
 from admin_app.ui.pages.profile.snapshot import LinkedProvider, SessionLine, snapshot
 from admin_app.ui.state.auth import AuthState, Undone, in_thread
@@ -231,7 +231,7 @@ class ProfileState(AuthState):
         unlinked = await self._attempt(
             _as_user(
                 me,
-                oauth.unlink,
+                identities.unlink,
                 settings=get_settings(),
                 provider=provider,
                 ctx=self._request_context(),
@@ -241,7 +241,7 @@ class ProfileState(AuthState):
         if isinstance(unlinked, Undone):
             return None
         self.link_error = ""
-        self.notice = f"{oauth.LABELS.get(provider, provider)} is no longer linked."
+        self.notice = f"{identities.LABELS.get(provider, provider)} is no longer linked."
         await self._refresh(me)
         return None
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from admin_app import paths
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
-from admin_app.services.admin import directory
+from admin_app.services.admin import directory, manage
 from admin_app.services.limits import lockout
 from admin_app.settings import get_settings
 from admin_app.ui.components.one_time_secret import reveal
@@ -108,10 +108,10 @@ class UsersState(AuthState):
 
     async def _change(self, user_id: int, notice: str, **changes: Any) -> None:
         self.error = self.notice = ""
-        target, wanted = int(user_id), directory.UserChanges(**changes)
+        target, wanted = int(user_id), manage.UserChanges(**changes)
         ctx = self._request_context()
         done = await self._attempt(
-            lambda db, me: directory.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
+            lambda db, me: manage.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
             as_principal=True,
         )
         if isinstance(done, Undone):
@@ -153,9 +153,9 @@ class UsersState(AuthState):
     @rx.event
     async def save_edit(self, form: dict) -> None:
         target, ctx = int(self.edit_id), self._request_context()
-        wanted = directory.UserChanges(full_name=str(form.get("edit_full_name", "")))
+        wanted = manage.UserChanges(full_name=str(form.get("edit_full_name", "")))
         done = await self._attempt(
-            lambda db, me: directory.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
+            lambda db, me: manage.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
             as_principal=True,
             error="edit_error",
         )
@@ -179,7 +179,7 @@ class UsersState(AuthState):
         self.delete_id = 0
         ctx = self._request_context()
         done = await self._attempt(
-            lambda db, me: directory.delete(db, actor=me, user_id=target, ctx=ctx),
+            lambda db, me: manage.delete(db, actor=me, user_id=target, ctx=ctx),
             as_principal=True,
         )
         if isinstance(done, Undone):
@@ -193,7 +193,7 @@ class UsersState(AuthState):
         target, ctx = int(user_id), self._request_context()
 
         def work(db: Session, me: Principal) -> str:
-            return directory.reset_link(
+            return manage.reset_link(
                 db, actor=me, settings=get_settings(), user_id=target, ctx=ctx
             ).url
 
@@ -226,9 +226,7 @@ class UsersState(AuthState):
         )
         ctx = self._request_context()
         row = await self._attempt(
-            lambda db, me: directory.create(
-                db, actor=me, settings=get_settings(), data=data, ctx=ctx
-            ),
+            lambda db, me: manage.create(db, actor=me, settings=get_settings(), data=data, ctx=ctx),
             as_principal=True,
             error="create_error",
         )
