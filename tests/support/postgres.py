@@ -40,7 +40,16 @@ class PostgresServer:
             capture_output=True,
             check=False,
         )
-        shutil.rmtree(self.datadir.parent, ignore_errors=True)
+        # Tens of thousands of files (one template copy per database): removing
+        # them takes seconds, which the run need not wait for.
+        # (`sh` returns at once; `rm` goes on in the background.)
+        subprocess.run(
+            ["sh", "-c", 'rm -rf -- "$1" &', "sh", str(self.datadir.parent)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
 
     def restart(self) -> None:
         """Stop and start the server, as a database restart would in production."""
