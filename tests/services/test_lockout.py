@@ -14,7 +14,7 @@ from admin_app.models import User
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes import code_step
 from admin_app.services.limits import lockout, throttle
-from admin_app.services.signin import stages
+from admin_app.services.signin import password_stage, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -41,7 +41,9 @@ def test_a_hundred_failures_lock_the_password_for_good(
     _lock(db, settings, user)
     assert lockout.locked_ids(db, [user.id, user.id + 1]) == {user.id}
     with pytest.raises(RateLimited) as limited:
-        stages.check_password(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+        password_stage.check_password(
+            db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX
+        )
     assert "locked" in limited.value.message
 
 
@@ -78,7 +80,7 @@ def test_a_reset_link_reopens_the_account(
     reset_links.use(db, settings=settings, token=token, password=NEW_PASSWORD, ctx=CTX)
     db.commit()
     assert lockout.locked_ids(db, [user.id]) == set()
-    assert stages.check_password(
+    assert password_stage.check_password(
         db, settings=settings, identifier="ada", password=NEW_PASSWORD, ctx=CTX
     )
 

@@ -12,7 +12,7 @@ from admin_app.errors import InvalidCredentials, PasswordsOff, ProofNeeded, Rate
 from admin_app.models import User
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import profile
-from admin_app.services.signin import mfa, stages
+from admin_app.services.signin import mfa, password_stage
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.smtp import SmtpServer
@@ -62,7 +62,7 @@ def test_a_user_without_a_password_needs_proof_to_set_one(
         otp_session_id=sent.otp_session_id,
         code=code,
     )
-    assert stages.check_password(
+    assert password_stage.check_password(
         db, settings=settings, identifier="ada@example.com", password=NEW_PASSWORD, ctx=CTX
     )
 
@@ -87,7 +87,9 @@ def test_wrong_current_passwords_spend_the_sign_in_budget(
         _change(db, settings, user, current=PASSWORD)
     db.rollback()
     with pytest.raises(RateLimited):
-        stages.check_password(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
+        password_stage.check_password(
+            db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX
+        )
 
 
 def test_turning_mfa_off_by_password_spends_the_same_budget(

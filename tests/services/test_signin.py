@@ -15,7 +15,7 @@ from admin_app.errors import AccountDisabled, InvalidCredentials
 from admin_app.models import AuditEvent, AuthSession, User
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts.hasher import passwords
-from admin_app.services.signin import stages
+from admin_app.services.signin import password_stage, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, DEFAULT_ARGON2, PASSWORD
 
@@ -29,7 +29,7 @@ def _events(engine: Engine, kind: str) -> list[AuditEvent]:
 
 
 def _check(db: Session, settings: Settings, identifier: str, password: str) -> User:
-    return stages.check_password(
+    return password_stage.check_password(
         db, settings=settings, identifier=identifier, password=password, ctx=CTX
     )
 

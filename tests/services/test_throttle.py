@@ -16,7 +16,7 @@ from admin_app.errors import InvalidCredentials, RateLimited
 from admin_app.models import User
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import stages
+from admin_app.services.signin import password_stage, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 
@@ -161,7 +161,7 @@ def test_known_and_unknown_identifiers_are_counted_alike(
         for identifier in ["ada", "nobody"]:
             ctx = RequestContext(ip=f"192.0.2.{n}", user_agent="pytest")
             with pytest.raises(InvalidCredentials):
-                stages.check_password(
+                password_stage.check_password(
                     db, settings=settings, identifier=identifier, password="wrong" * 3, ctx=ctx
                 )
             db.rollback()
@@ -189,7 +189,7 @@ def test_twenty_parallel_wrong_passwords_are_refused_as_serial_ones(
         with Session(engine, expire_on_commit=False) as own:
             start.wait()
             try:
-                stages.check_password(
+                password_stage.check_password(
                     own, settings=settings, identifier="ada", password="wrong" * 3, ctx=CTX
                 )
             except (InvalidCredentials, RateLimited) as exc:

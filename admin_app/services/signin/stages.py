@@ -14,11 +14,9 @@ import dataclasses
 from sqlmodel import Session
 
 from admin_app.errors import (
-    AccountDisabled,
     CodeUsedUp,
     DomainError,
     InvalidCredentials,
-    RateLimited,
     SignupCompleted,
     UnknownCodeSession,
     WrongCode,
@@ -29,7 +27,6 @@ from admin_app.models import AuthSession, User
 from admin_app.services import on_record
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import signup
-from admin_app.services.accounts.hasher import passwords
 from admin_app.services.accounts.users import find_by_identifier
 from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
@@ -43,100 +40,11 @@ from admin_app.services.email_codes.code_step import (
 )
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import plan
+from admin_app.services.signin import password_stage, plan
 from admin_app.settings import Settings
 
-MAX_IDENTIFIER = 320
+MAX_IDENTIFIER = password_stage.MAX_IDENTIFIER
 SIGN_IN_PURPOSES = ("signin", "mfa", "signup")
-
-
-def _take(
-    session: Session,
-    *,
-    settings: Settings,
-    identifier: str,
-    user_id: int | None,
-    ctx: RequestContext,
-    hard: bool = True,
-) -> throttle.Taken:
-    try:
-        return throttle.take(
-            session,
-            settings=settings,
-            identifier=identifier,
-            user_id=user_id,
-            ip=ctx.ip,
-            hard=hard,
-        )
-    except RateLimited:
-        on_record.audit(
-            session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
-        )
-        raise
-
-
-def check_password(
-    session: Session, *, settings: Settings, identifier: str, password: str, ctx: RequestContext
-) -> User:
-    """The user whose email or username is `identifier` and whose password matches.
-
-    Raises InvalidCredentials (the same for unknown users and wrong passwords)
-    or AccountDisabled (only once the password has been proved). The attempt
-    is taken from the budgets, and committed, before argon2 runs.
-    """
-    hasher = passwords(settings)
-    identifier = identifier.strip()[:MAX_IDENTIFIER]
-    user = find_by_identifier(session, identifier)
-    taken = _take(
-        session,
-        settings=settings,
-        identifier=identifier,
-        user_id=user.id if user else None,
-        ctx=ctx,
-    )
-    # An unknown user still pays one argon2 verify, against a dummy hash.
-    ok = hasher.verify(user.password_hash if user else None, password[:4096])
-    if user is None or not ok:
-        # The attempt is counted already; only the audit row is left to write.
-        on_record.audit(
-            session,
-            kind="signin.failed",
-            ctx=ctx,
-            user_id=user.id if user else None,
-            identifier=identifier,
-            reason="password",
-        )
-        raise InvalidCredentials()
-    throttle.give_back(session, taken)
-    # Committed now: a rehash below must not run inside a write transaction.
-    session.commit()
-    if not user.is_active:
-        on_record.audit(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="disabled")
-        raise AccountDisabled()
-    assert user.password_hash is not None
-    if hasher.needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-        session.add(user)
-    return user
-
-
-def _throttle_check(
-    session: Session,
-    *,
-    settings: Settings,
-    identifier: str,
-    user_id: int | None,
-    ctx: RequestContext,
-) -> None:
-    try:
-        throttle.check(
-            session, settings=settings, identifier=identifier, ip=ctx.ip, user_id=user_id
-        )
-    except RateLimited:
-        on_record.audit(
-            session, kind="signin.throttled", ctx=ctx, user_id=user_id, identifier=identifier
-        )
-        raise
 
 
 def begin(
@@ -153,7 +61,7 @@ def begin(
     payload: dict[str, object] = {"identifier": identifier}
     if plan.after_identify(settings) is plan.Stage.CODE:
         user = find_by_identifier(session, identifier)
-        _throttle_check(
+        password_stage.check_budget(
             session,
             settings=settings,
             identifier=identifier,
@@ -179,7 +87,7 @@ def begin(
             sender=sender,
         )
         return dataclasses.replace(sent, sent_to=shown_address(identifier))
-    user = check_password(
+    user = password_stage.check_password(
         session, settings=settings, identifier=identifier, password=password or "", ctx=ctx
     )
     due = code_if_due(
@@ -259,7 +167,7 @@ def complete(
     payload = code_store.payload_of(row)
     identifier = str(payload.get("identifier") or row.email)
     user_id = row.user_id
-    taken = _take(
+    taken = password_stage.take_attempt(
         session, settings=settings, identifier=identifier, user_id=user_id, ctx=ctx, hard=False
     )
     try:
