@@ -66,9 +66,10 @@ def actions(row: rx.Var) -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item(
-                "Delete", color="red", on_click=UsersState.ask_delete(row.id, row.username)
+                "Delete", color_scheme="red", on_click=UsersState.ask_delete(row.id, row.username)
             ),
         ),
+        modal=False,
     )
 
 
