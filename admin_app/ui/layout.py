@@ -64,7 +64,13 @@ def user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
-                rx.avatar(fallback=AuthState.initials, size="2", radius="full", aria_hidden="true"),
+                # The initials repeat the name: hidden from screen readers (the avatar's
+                # own props go to its image, hence the span).
+                rx.el.span(
+                    rx.avatar(fallback=AuthState.initials, size="2", radius="full"),
+                    aria_hidden="true",
+                    style={"display": "inline-flex"},
+                ),
                 rx.vstack(
                     rx.text(AuthState.full_name, size="2", weight="medium", truncate=True),
                     rx.text(AuthState.email, size="1", color_scheme="gray", truncate=True),

@@ -188,7 +188,12 @@ def api_keys_page() -> rx.Component:
         rx.cond(
             ApiKeysState.notice != "",
             rx.callout(
-                ApiKeysState.notice, icon="check", color_scheme="green", role="status", width="100%"
+                ApiKeysState.notice,
+                icon="check",
+                color_scheme="green",
+                high_contrast=True,
+                role="status",
+                width="100%",
             ),
         ),
         rx.card(

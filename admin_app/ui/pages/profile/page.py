@@ -283,7 +283,12 @@ def profile_page() -> rx.Component:
         rx.cond(
             ProfileState.notice != "",
             rx.callout(
-                ProfileState.notice, icon="check", color_scheme="green", role="status", width="100%"
+                ProfileState.notice,
+                icon="check",
+                color_scheme="green",
+                high_contrast=True,
+                role="status",
+                width="100%",
             ),
         ),
         name_section(),

@@ -113,7 +113,12 @@ def users_page() -> rx.Component:
         rx.cond(
             UsersState.notice != "",
             rx.callout(
-                UsersState.notice, icon="check", color_scheme="green", role="status", width="100%"
+                UsersState.notice,
+                icon="check",
+                color_scheme="green",
+                high_contrast=True,
+                role="status",
+                width="100%",
             ),
         ),
         form_error(UsersState.error),
