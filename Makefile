@@ -49,7 +49,7 @@ axe-core: $(AXE_JS)
 $(AXE_JS): $(VENV)/.runtime
 	rm -rf $(AXE_DIR)/$(AXE_VERSION).tmp && mkdir -p $(AXE_DIR)/$(AXE_VERSION).tmp
 	cd $(AXE_DIR)/$(AXE_VERSION).tmp && npm pack --silent axe-core@$(AXE_VERSION) > /dev/null
-	tar -xzf $(AXE_DIR)/$(AXE_VERSION).tmp/axe-core-$(AXE_VERSION).tgz \
+	tar -xzmf $(AXE_DIR)/$(AXE_VERSION).tmp/axe-core-$(AXE_VERSION).tgz \
 		-C $(AXE_DIR)/$(AXE_VERSION).tmp --strip-components=1 package/axe.min.js package/LICENSE
 	rm $(AXE_DIR)/$(AXE_VERSION).tmp/axe-core-$(AXE_VERSION).tgz
 	rm -rf $(AXE_DIR)/$(AXE_VERSION) && mv $(AXE_DIR)/$(AXE_VERSION).tmp $(AXE_DIR)/$(AXE_VERSION)
