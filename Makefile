@@ -8,7 +8,13 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_USE_NPM := 1
 
-.PHONY: run test lint build system-deps bench clean
+.PHONY: run test lint build system-deps bench clean axe-core
+
+# axe-core for tests/e2e/test_accessibility.py, from the npm registry (npm pack
+# checks the tarball against the registry's integrity hash).
+AXE_VERSION := 4.10.3
+AXE_DIR := .cache/axe-core
+AXE_JS := $(AXE_DIR)/$(AXE_VERSION)/axe.min.js
 
 run: $(VENV)/.runtime
 	$(PY) -m admin_app migrate
@@ -35,8 +41,18 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: $(VENV)/.dev system-deps lint
-	$(PY) -m pytest
+test: $(VENV)/.dev system-deps lint $(AXE_JS)
+	AXE_JS=$(CURDIR)/$(AXE_JS) $(PY) -m pytest
+
+axe-core: $(AXE_JS)
+
+$(AXE_JS): $(VENV)/.runtime
+	rm -rf $(AXE_DIR)/$(AXE_VERSION).tmp && mkdir -p $(AXE_DIR)/$(AXE_VERSION).tmp
+	cd $(AXE_DIR)/$(AXE_VERSION).tmp && npm pack --silent axe-core@$(AXE_VERSION) > /dev/null
+	tar -xzmf $(AXE_DIR)/$(AXE_VERSION).tmp/axe-core-$(AXE_VERSION).tgz \
+		-C $(AXE_DIR)/$(AXE_VERSION).tmp --strip-components=1 package/axe.min.js package/LICENSE
+	rm $(AXE_DIR)/$(AXE_VERSION).tmp/axe-core-$(AXE_VERSION).tgz
+	rm -rf $(AXE_DIR)/$(AXE_VERSION) && mv $(AXE_DIR)/$(AXE_VERSION).tmp $(AXE_DIR)/$(AXE_VERSION)
 
 bench: $(VENV)/.dev
 	command -v wrk > /dev/null || scripts/install-system-deps.sh wrk
@@ -47,4 +63,4 @@ bench: $(VENV)/.dev
 	-$(PY) benchmarks/slow_mail.py
 
 clean:
-	rm -rf .web .web-test .states .admin_app
+	rm -rf .web .web-test .states .admin_app .cache

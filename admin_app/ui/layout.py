@@ -10,6 +10,7 @@ import reflex as rx
 from admin_app import paths
 from admin_app.settings import get_settings
 from admin_app.ui import page_catalogue
+from admin_app.ui.components.motion import reduced_motion
 from admin_app.ui.page_catalogue import NavEntry, ProtectedPage
 from admin_app.ui.state.auth import AuthState
 
@@ -63,7 +64,13 @@ def user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
-                rx.avatar(fallback=AuthState.initials, size="2", radius="full"),
+                # The initials repeat the name: hidden from screen readers (the avatar's
+                # own props go to its image, hence the span).
+                rx.el.span(
+                    rx.avatar(fallback=AuthState.initials, size="2", radius="full"),
+                    aria_hidden="true",
+                    style={"display": "inline-flex"},
+                ),
                 rx.vstack(
                     rx.text(AuthState.full_name, size="2", weight="medium", truncate=True),
                     rx.text(AuthState.email, size="1", color_scheme="gray", truncate=True),
@@ -77,7 +84,8 @@ def user_menu() -> rx.Component:
                 padding="0.5rem",
                 width="100%",
                 justify="start",
-                aria_label="User menu",
+                # The name starts with the words shown (WCAG 2.5.3), then says what it is.
+                aria_label=AuthState.full_name + " " + AuthState.email + ", user menu",
                 id="user-menu",
             )
         ),
@@ -88,9 +96,13 @@ def user_menu() -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item(
-                rx.icon("log-out", size=16), "Sign out", color="red", on_click=AuthState.sign_out
+                rx.icon("log-out", size=16),
+                "Sign out",
+                color_scheme="red",
+                on_click=AuthState.sign_out,
             ),
         ),
+        modal=False,
     )
 
 
@@ -157,7 +169,7 @@ def refusal() -> rx.Component:
             "You need the ",
             rx.code(AuthState.refused),
             " permission to see this page. ",
-            rx.link("Back to the dashboard", href=paths.DASHBOARD),
+            rx.link("Back to the dashboard", href=paths.DASHBOARD, underline="always"),
         ),
         icon="shield-x",
         color_scheme="red",
@@ -212,7 +224,7 @@ def protected_page(
         )
 
         def framed() -> rx.Component:
-            return signed_in_frame(page())
+            return rx.fragment(reduced_motion(), signed_in_frame(page()))
 
         framed.__name__ = page.__name__
         return rx.page(

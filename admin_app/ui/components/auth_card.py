@@ -5,10 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from admin_app.settings import get_settings
+from admin_app.ui.components.motion import reduced_motion
 
 
 def auth_card(*children: rx.Component, subtitle: str | rx.Var = "") -> rx.Component:
     return rx.center(
+        reduced_motion(),
         rx.card(
             rx.vstack(
                 rx.hstack(

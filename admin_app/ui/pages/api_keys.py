@@ -152,13 +152,18 @@ def new_key_callout() -> rx.Component:
                     rx.hstack(
                         copy_button(NEW_KEY_ID),
                         rx.button(
-                            "Done", size="1", variant="soft", on_click=ApiKeysState.dismiss_key
+                            "Done",
+                            size="1",
+                            variant="soft",
+                            high_contrast=True,
+                            on_click=ApiKeysState.dismiss_key,
                         ),
                     ),
                     spacing="2",
                 )
             ),
             color_scheme="amber",
+            high_contrast=True,
             role="status",
             width="100%",
         ),
@@ -183,7 +188,12 @@ def api_keys_page() -> rx.Component:
         rx.cond(
             ApiKeysState.notice != "",
             rx.callout(
-                ApiKeysState.notice, icon="check", color_scheme="green", role="status", width="100%"
+                ApiKeysState.notice,
+                icon="check",
+                color_scheme="green",
+                high_contrast=True,
+                role="status",
+                width="100%",
             ),
         ),
         rx.card(
@@ -196,7 +206,9 @@ def api_keys_page() -> rx.Component:
                     rx.foreach(
                         ApiKeysState.own_permissions,
                         lambda p: rx.el.label(
-                            rx.hstack(rx.checkbox(name="perm_" + p), rx.code(p), spacing="2")
+                            rx.hstack(
+                                rx.checkbox(name="perm_" + p, aria_label=p), rx.code(p), spacing="2"
+                            )
                         ),
                     ),
                     field("Expires on (optional)", "expires_on", type="date", required=False),
@@ -226,7 +238,8 @@ def api_keys_page() -> rx.Component:
                     ]
                 )
             ),
-            rx.table.body(rx.foreach(ApiKeysState.keys, key_row)),
+            # Focusable: on a narrow screen the table scrolls sideways (keyboard too).
+            rx.table.body(rx.foreach(ApiKeysState.keys, key_row), tab_index=0),
             width="100%",
         ),
         spacing="4",

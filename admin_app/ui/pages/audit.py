@@ -194,7 +194,8 @@ def audit_page() -> rx.Component:
                     ]
                 )
             ),
-            rx.table.body(rx.foreach(AuditState.events, event_row)),
+            # Focusable: on a narrow screen the table scrolls sideways (keyboard too).
+            rx.table.body(rx.foreach(AuditState.events, event_row), tab_index=0),
             width="100%",
         ),
         pager("events", AuditState.total, AuditState.page, AuditState.pages, AuditState.turn_page),

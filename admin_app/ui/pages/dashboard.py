@@ -122,7 +122,9 @@ def recent_events() -> rx.Component:
                         rx.table.cell(e.who),
                         rx.table.cell(e.ip),
                     ),
-                )
+                ),
+                # Focusable: on a narrow screen the table scrolls sideways (keyboard too).
+                tab_index=0,
             ),
             width="100%",
         ),

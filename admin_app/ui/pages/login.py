@@ -161,7 +161,7 @@ def login_page() -> rx.Component:
             LoginState.signup_enabled,
             rx.text(
                 "No account yet? ",
-                rx.link("Create account", href=paths.SIGNUP),
+                rx.link("Create account", href=paths.SIGNUP, underline="always"),
                 size="2",
                 align="center",
                 width="100%",

@@ -66,6 +66,7 @@ def reset_password_page() -> rx.Component:
                     "Your password was changed. Every session was signed out.",
                     icon="check",
                     color_scheme="green",
+                    high_contrast=True,
                     role="status",
                 ),
                 rx.link("Sign in", href=paths.LOGIN),

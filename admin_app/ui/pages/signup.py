@@ -190,7 +190,7 @@ def signup_page() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Sign in", href=paths.LOGIN),
+            rx.link("Sign in", href=paths.LOGIN, underline="always"),
             size="2",
             align="center",
             width="100%",

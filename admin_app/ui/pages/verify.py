@@ -59,6 +59,8 @@ class VerifyState(AuthState):
     busy: bool = False
     resend_in: int = 0
     attempt: int = 0
+    # A new code went out from this page (what the status line announces).
+    resent: bool = False
 
     def _park(self, sent: CodeSent, next_path: str) -> None:
         """Called by /login and /signup: remember the waiting flow, then go to /verify."""
@@ -68,6 +70,7 @@ class VerifyState(AuthState):
         self.purpose = sent.purpose
         self.resend_in = sent.resend_in
         self.code, self.error, self.busy = "", "", False
+        self.resent = False
         self.attempt += 1
 
     @rx.var
@@ -149,7 +152,7 @@ class VerifyState(AuthState):
         # A decoy's stand-in wait, on the event loop, not a thread.
         await asyncio.sleep(sent.delay)
         self._park(sent, self._next)
-        self.error = ""
+        self.error, self.resent = "", True
         yield VerifyState.tick
 
 
@@ -206,6 +209,23 @@ def code_input() -> rx.Component:
     )
 
 
+def resend_status() -> rx.Component:
+    """Always on the page, so screen readers announce each change of its words: a new
+    code sent, and the end of the countdown (the countdown itself is not announced)."""
+    return rx.text(
+        rx.cond(
+            VerifyState.resend_in > 0,
+            rx.cond(VerifyState.resent, "We sent a new code to " + VerifyState.sent_to + ".", ""),
+            "You can ask for a new code now.",
+        ),
+        id="resend-status",
+        role="status",
+        aria_live="polite",
+        size="2",
+        color_scheme="gray",
+    )
+
+
 def resend_button() -> rx.Component:
     return rx.button(
         rx.cond(
@@ -248,5 +268,6 @@ def verify_page() -> rx.Component:
             width="100%",
             align="center",
         ),
+        resend_status(),
         subtitle="Check your email",
     )

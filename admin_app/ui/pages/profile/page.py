@@ -69,7 +69,9 @@ def set_password_proof() -> rx.Component:
         rx.cond(
             ProfileState.password_code_sent_to != "",
             rx.vstack(
-                rx.text("Code sent to ", ProfileState.password_code_sent_to, size="2"),
+                rx.text(
+                    "Code sent to ", ProfileState.password_code_sent_to, size="2", role="status"
+                ),
                 field("Code", "password_code", autocomplete="one-time-code"),
                 width="100%",
             ),
@@ -148,7 +150,9 @@ def confirm_dialog() -> rx.Component:
                     ProfileState.code_sent_to != "",
                     rx.form(
                         rx.vstack(
-                            rx.text("Code sent to ", ProfileState.code_sent_to, size="2"),
+                            rx.text(
+                                "Code sent to ", ProfileState.code_sent_to, size="2", role="status"
+                            ),
                             field("Code", "mfa_code", autocomplete="one-time-code"),
                             rx.button("Turn off with code", type="submit"),
                             width="100%",
@@ -259,7 +263,8 @@ def sessions_section() -> rx.Component:
                     rx.table.column_header_cell("Last seen"),
                 )
             ),
-            rx.table.body(rx.foreach(ProfileState.sessions, session_row)),
+            # Focusable: on a narrow screen the table scrolls sideways (keyboard too).
+            rx.table.body(rx.foreach(ProfileState.sessions, session_row), tab_index=0),
             width="100%",
         ),
         rx.button(
@@ -278,7 +283,12 @@ def profile_page() -> rx.Component:
         rx.cond(
             ProfileState.notice != "",
             rx.callout(
-                ProfileState.notice, icon="check", color_scheme="green", role="status", width="100%"
+                ProfileState.notice,
+                icon="check",
+                color_scheme="green",
+                high_contrast=True,
+                role="status",
+                width="100%",
             ),
         ),
         name_section(),

@@ -25,7 +25,11 @@ def create_dialog() -> rx.Component:
                             "Password", "new_password", type="password", autocomplete="new-password"
                         ),
                     ),
-                    rx.el.label(rx.hstack(rx.checkbox(name="new_admin"), rx.text("Admin"))),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.checkbox(name="new_admin", aria_label="Admin"), rx.text("Admin")
+                        )
+                    ),
                     rx.hstack(
                         rx.button(
                             "Cancel",

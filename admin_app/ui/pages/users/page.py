@@ -66,9 +66,10 @@ def actions(row: rx.Var) -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item(
-                "Delete", color="red", on_click=UsersState.ask_delete(row.id, row.username)
+                "Delete", color_scheme="red", on_click=UsersState.ask_delete(row.id, row.username)
             ),
         ),
+        modal=False,
     )
 
 
@@ -112,7 +113,12 @@ def users_page() -> rx.Component:
         rx.cond(
             UsersState.notice != "",
             rx.callout(
-                UsersState.notice, icon="check", color_scheme="green", role="status", width="100%"
+                UsersState.notice,
+                icon="check",
+                color_scheme="green",
+                high_contrast=True,
+                role="status",
+                width="100%",
             ),
         ),
         form_error(UsersState.error),
