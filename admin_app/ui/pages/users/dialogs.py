@@ -44,6 +44,8 @@ def create_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.create_open,
+        # Escape and the overlay close it too.
+        on_open_change=UsersState.close_create,
     )
 
 
@@ -66,6 +68,7 @@ def reset_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.reset_for != "",
+        on_open_change=UsersState.close_reset,
     )
 
 
@@ -86,6 +89,7 @@ def delete_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.delete_id != 0,
+        on_open_change=UsersState.cancel_delete,
     )
 
 
@@ -121,4 +125,5 @@ def edit_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.edit_id != 0,
+        on_open_change=UsersState.close_edit,
     )
