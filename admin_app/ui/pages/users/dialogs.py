@@ -80,8 +80,15 @@ def delete_dialog() -> rx.Component:
                 "Their sessions and API keys go with them. This cannot be undone."
             ),
             rx.hstack(
-                rx.button(
-                    "Cancel", variant="soft", color_scheme="gray", on_click=UsersState.cancel_delete
+                # Radix focuses an alert dialog's Cancel on open (the safe choice);
+                # without one, focus stayed behind the dialog.
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Cancel",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=UsersState.cancel_delete,
+                    )
                 ),
                 rx.button("Delete", color_scheme="red", on_click=UsersState.confirm_delete),
                 justify="end",
