@@ -81,15 +81,9 @@ def delete_dialog() -> rx.Component:
             ),
             rx.hstack(
                 # Radix focuses an alert dialog's Cancel on open (the safe choice);
-                # without one, focus stayed behind the dialog.
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Cancel",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=UsersState.cancel_delete,
-                    )
-                ),
+                # without one, focus stayed behind the dialog. It closes through
+                # on_open_change (an on_click here would unwire it).
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.button("Delete", color_scheme="red", on_click=UsersState.confirm_delete),
                 justify="end",
                 margin_top="1rem",
