@@ -16,6 +16,47 @@ from admin_app.ui.state.auth import AuthState
 
 SIDEBAR_WIDTH = "15rem"
 
+# Keyboard focus across route changes and vanishing elements, installed once per tab:
+# a new page focuses its h1; when the focused element goes away (a dialog closes,
+# a row is deleted) focus returns to the element outside dialogs and menus that
+# had it last (the dialog's opener), or else to the page's h1, never to <body>.
+FOCUS_SCRIPT = """(() => {
+  if (!window.__adminFocus) {
+    const seen = { last: null, opener: null, heading: null };
+    const layered = '[role=dialog],[role=alertdialog],[role=menu],[role=listbox]';
+    document.addEventListener('focusin', (event) => {
+      if (!(event.target instanceof HTMLElement)) return;
+      seen.last = event.target;
+      if (!event.target.closest(layered)) seen.opener = event.target;
+    });
+    const settle = (newPage) => {
+      const h1 = document.querySelector('#main-content h1');
+      const active = document.activeElement;
+      const lost = seen.last !== null && !seen.last.isConnected;
+      if (newPage && h1 && h1 !== seen.heading) {
+        seen.heading = h1;
+      } else if ((active && active !== document.body) || document.querySelector(layered)) {
+        // Focus is somewhere, or an open dialog or menu manages its own.
+        return;
+      } else if (lost && seen.opener && seen.opener.isConnected && seen.opener !== seen.last) {
+        seen.opener.focus();
+        return;
+      } else if (!h1 || (!lost && h1 === seen.heading)) {
+        return;
+      }
+      seen.heading = h1;
+      h1.setAttribute('tabindex', '-1');
+      h1.focus({ preventScroll: true });
+    };
+    new MutationObserver(() => settle(false)).observe(document.body, {
+      childList: true,
+      subtree: true,
+    });
+    window.__adminFocus = settle;
+  }
+  window.__adminFocus(true);
+})()"""
+
 
 def brand() -> rx.Component:
     return rx.hstack(
@@ -187,6 +228,8 @@ def signed_in_frame(content: rx.Component) -> rx.Component:
                 rx.mobile_and_tablet(top_bar()),
                 rx.box(
                     rx.cond(AuthState.refused != "", refusal(), content),
+                    id="main-content",
+                    on_mount=rx.call_script(FOCUS_SCRIPT),
                     padding=["1rem", "1rem", "1.5rem", "2rem"],
                     max_width="72rem",
                 ),

@@ -125,6 +125,8 @@ def checked_field(label: str, name: str, *, autocomplete: str, type: str = "text
             size="3",
             width="100%",
             on_blur=lambda value: SignupState.check_field(name, value),
+            # The page opens on its first field.
+            auto_focus=name == "username",
         ),
         field_error(name),
         spacing="1",

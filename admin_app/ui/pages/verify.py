@@ -202,6 +202,9 @@ def code_input() -> rx.Component:
                 },
             ),
             position="relative",
+            # The real input is transparent: its focus ring is drawn round the boxes.
+            border_radius="var(--radius-3)",
+            _focus_within={"outline": "2px solid var(--focus-8)", "outline_offset": "4px"},
         ),
         spacing="2",
         align="center",

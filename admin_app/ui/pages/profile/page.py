@@ -175,6 +175,8 @@ def confirm_dialog() -> rx.Component:
             ),
         ),
         open=ProfileState.confirm_open,
+        # Escape closes it like Cancel.
+        on_open_change=ProfileState.close_confirm,
     )
 
 

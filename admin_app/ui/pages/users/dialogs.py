@@ -48,6 +48,8 @@ def create_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.create_open,
+        # Escape and the overlay close it too.
+        on_open_change=UsersState.close_create,
     )
 
 
@@ -70,6 +72,7 @@ def reset_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.reset_for != "",
+        on_open_change=UsersState.close_reset,
     )
 
 
@@ -81,15 +84,17 @@ def delete_dialog() -> rx.Component:
                 "Their sessions and API keys go with them. This cannot be undone."
             ),
             rx.hstack(
-                rx.button(
-                    "Cancel", variant="soft", color_scheme="gray", on_click=UsersState.cancel_delete
-                ),
+                # Radix focuses an alert dialog's Cancel on open (the safe choice);
+                # without one, focus stayed behind the dialog. It closes through
+                # on_open_change (an on_click here would unwire it).
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.button("Delete", color_scheme="red", on_click=UsersState.confirm_delete),
                 justify="end",
                 margin_top="1rem",
             ),
         ),
         open=UsersState.delete_id != 0,
+        on_open_change=UsersState.cancel_delete,
     )
 
 
@@ -125,4 +130,5 @@ def edit_dialog() -> rx.Component:
             ),
         ),
         open=UsersState.edit_id != 0,
+        on_open_change=UsersState.close_edit,
     )
