@@ -91,6 +91,9 @@ def row_of(page: Page, username: str) -> Locator:
 
 
 def act_on(page: Page, username: str, action: str) -> None:
+    # The last menu has finished closing first (menus are not modal: a click that
+    # lands while one is still animating out goes to its closing layer).
+    expect(page.get_by_role("menu")).to_have_count(0)
     page.get_by_role("button", name=f"Actions for {username}").click()
     page.get_by_role("menuitem", name=action, exact=True).click()
 
