@@ -1,4 +1,7 @@
-"""The Reflex app: pages, the HTTP API beside them, and the start-up hook."""
+"""The Reflex app: pages, the layers around its backend, and the start-up hook.
+
+The HTTP API is served beside it, not inside it: admin_app/asgi.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import importlib
 import reflex as rx
 from starlette.types import ASGIApp
 
-from admin_app.api.app import build_api
+from admin_app import paths
+from admin_app.api.dev_mailbox_gate import DevMailboxGate
+from admin_app.api.security_headers import SecurityHeaders
 from admin_app.api.single_cors import SingleCors
 from admin_app.settings import get_settings
 from admin_app.startup import cleanup_loop, on_backend_start
@@ -32,20 +37,23 @@ for _module in get_settings().extensions:
     importlib.import_module(_module)
 
 
-def with_api(backend: ASGIApp) -> ASGIApp:
-    """The API in front of Reflex's backend, which answers everything else.
+def page_layers(backend: ASGIApp) -> ASGIApp:
+    """Around Reflex's backend (pages, static files, the event websocket).
 
-    A function, not the FastAPI app itself: given an app, Reflex adds its
-    CORS middleware to it too. Reflex's outermost CORS layer is the one that
-    stays (see SingleCors); the API is same-origin for the pages anyway.
+    A function, not a Starlette app: given an app, Reflex adds its CORS
+    middleware to it too. Reflex's outermost CORS layer is the one that stays
+    (see SingleCors).
     """
-    api = build_api()
-    api.mount("", SingleCors(backend))
-    return SingleCors(api)
+    settings = get_settings()
+    return SecurityHeaders(
+        DevMailboxGate(SingleCors(backend), enabled=settings.dev_mailbox),
+        hsts=settings.cookie_secure,
+        no_store=paths.SHOWS_SECRETS,
+    )
 
 
 app = rx.App(
-    api_transformer=with_api,
+    api_transformer=page_layers,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
 # First of all middleware: before Reflex's own hydration sends the state.

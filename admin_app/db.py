@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, Row, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from admin_app.settings import get_settings
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer; busy_timeout makes writers
     # queue instead of failing with "database is locked" under load.
     cursor = dbapi_connection.cursor()
@@ -51,7 +49,7 @@ def make_engine(url: str, **pool: Any) -> Engine:
             hide_parameters=True,
             **pool,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -70,70 +68,23 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-@lru_cache(maxsize=1)
-def _async_engine() -> AsyncEngine:
-    url = make_url(get_settings().database_url).set(drivername="postgresql+psycopg")
-    return create_async_engine(
-        url, pool_pre_ping=True, hide_parameters=True, pool_size=10, max_overflow=10
-    )
-
-
-@lru_cache(maxsize=1)
-def _loop_engine() -> Engine:
-    """SQLite reads made inline on the event loop, from a pool of their own.
-
-    The event loop must never wait for a pooled connection: threads stuck on
-    slow work can hold every connection of the main pool. These reads are
-    synchronous and never interleave on the loop, so one connection serves
-    them; the unbounded overflow means a rare second caller (another loop)
-    gets a new connection rather than a wait.
-    """
-    url = make_url(get_settings().database_url)
-    if url.database in (None, "", ":memory:"):
-        return get_engine()  # an in-memory database exists only in its own engine
-    return make_engine(str(url), pool_size=1, max_overflow=-1)
-
-
-_CACHED = (get_engine, _async_engine, _loop_engine)
-
-
-def _drop_engines(*, close: bool) -> None:
-    for cached in _CACHED:
-        if cached.cache_info().currsize:
-            engine = cached()
-            (engine.sync_engine if isinstance(engine, AsyncEngine) else engine).dispose(close=close)
-        cached.cache_clear()
+def _drop_engine(*, close: bool) -> None:
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=close)
+    get_engine.cache_clear()
 
 
 def dispose_all() -> None:
-    """Close every engine's connections (before serving: the parent keeps no sockets)."""
-    _drop_engines(close=True)
+    """Close the engine's connections (before serving: the parent keeps no sockets)."""
+    _drop_engine(close=True)
 
 
 def _after_fork_in_child() -> None:
     # close=False: the sockets belong to the parent, which may still use them.
-    _drop_engines(close=False)
+    _drop_engine(close=False)
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-async def fetch_all(statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
-    """Run one read on the hot path of an async route, without a thread hop.
-
-    A hop to a worker thread costs more than the query itself under load
-    (measured: /auth/me at 0.38 of a bare endpoint with it, 0.96 without).
-    PostgreSQL reads go through psycopg's native async driver, so the event
-    loop never waits on the network; SQLite reads in WAL mode are in-process
-    calls that never wait on a writer, so they run inline.
-    """
-    engine = get_engine()
-    if engine.dialect.name == "postgresql":
-        async with _async_engine().connect() as connection:
-            result = await connection.execute(statement, params)
-            return list(result.all())
-    with _loop_engine().connect() as connection:
-        return list(connection.execute(statement, params).all())
 
 
 @contextmanager

@@ -23,7 +23,7 @@ def serve(*, host: str, port: int) -> None:
     from reflex.utils import processes
 
     Server(
-        target="admin_app.admin_app:app",
+        target="admin_app.asgi:application",
         factory=True,
         address=host,
         port=port,

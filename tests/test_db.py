@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 
 from admin_app import db as app_db
+from admin_app import hot_reads
 from admin_app.api import errors
 from admin_app.settings import get_settings
 
@@ -27,8 +28,10 @@ def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: st
     monkeypatch.setenv("DATABASE_URL", database_url)
     get_settings.cache_clear()
     app_db.dispose_all()
+    hot_reads.forget()
     yield database_url
     app_db.dispose_all()
+    hot_reads.forget()
     get_settings.cache_clear()
 
 
@@ -71,7 +74,7 @@ def test_the_loop_reads_even_when_threads_hold_every_pooled_connection(configure
     try:
         # A loop of its own, in a thread: Playwright's may be running in this one.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            read = app_db.fetch_all(sa.text("SELECT 1"), {})
+            read = hot_reads.fetch_all(sa.text("SELECT 1"), {})
             rows = pool.submit(asyncio.run, asyncio.wait_for(read, timeout=5)).result()
         assert [tuple(row) for row in rows] == [(1,)]
     finally:

@@ -1,25 +1,19 @@
-"""The FastAPI application that Reflex mounts beside its pages."""
+"""The FastAPI application, served beside Reflex's pages (admin_app/asgi.py)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.cors import CORSMiddleware
 
-from admin_app import __version__, paths
+from admin_app import __version__
 from admin_app.api import errors, fallback
-from admin_app.api.dev_mailbox_gate import DevMailboxGate
+from admin_app.api.oauth_state import OAuthState
 from admin_app.api.routes import audit, auth, browser_session, health, info, keys, oauth, users
 from admin_app.api.security_headers import SecurityHeaders
-from admin_app.security.keys import derive
 from admin_app.settings import get_settings
 
-# Token answers and pages that show a secret are never cached.
-NO_STORE = ("/auth", "/api", *paths.SHOWS_SECRETS)
-
-
-def oauth_state_secret(jwt_secret: str) -> str:
-    """What signs the `oauth_state` cookie: JWT_SECRET's "oauth-state" key."""
-    return derive(jwt_secret, "oauth-state").hex()
+# Token answers are never cached (the pages' own list is in admin_app.asgi).
+NO_STORE = ("/auth", "/api")
 
 
 def build_api() -> FastAPI:
@@ -30,28 +24,27 @@ def build_api() -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        # No OpenTelemetry here: its check for configured providers, made on
+        # every request, costs a tenth of a bare one.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     errors.install(api)
     api.add_middleware(errors.BodyLimit)
-    api.add_middleware(DevMailboxGate, enabled=settings.dev_mailbox)
     api.add_middleware(SecurityHeaders, hsts=settings.cookie_secure, no_store=NO_STORE)
-    # Holds only an OAuth flow's state, nonce and PKCE verifier, for minutes,
-    # signed with JWT_SECRET's own HKDF key for this purpose (security/keys.py).
     api.add_middleware(
-        SessionMiddleware,
-        secret_key=oauth_state_secret(settings.jwt_secret),
-        session_cookie="oauth_state",
-        max_age=600,
-        same_site="lax",
-        https_only=settings.cookie_secure,
+        OAuthState, jwt_secret=settings.jwt_secret, https_only=settings.cookie_secure
     )
-    api.include_router(browser_session.router)
-    api.include_router(info.router)
-    api.include_router(health.router)
-    api.include_router(auth.router)
-    api.include_router(keys.router)
-    api.include_router(users.router)
-    api.include_router(audit.router)
-    api.include_router(oauth.router)
+    # Reflex's own policy for its backend (rxconfig.py): only our pages' origin.
+    api.add_middleware(
+        CORSMiddleware,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        allow_origins=[settings.app_origin],
+    )
+    # Routes are matched in order, one by one (FastAPI has no index of
+    # paths): the hottest first. `/auth/me` leads the auth router too.
+    for module in (health, auth, info, keys, users, audit, browser_session, oauth):
+        api.include_router(module.router)
     fallback.install(api)
     return api

@@ -67,3 +67,16 @@ def install(api: FastAPI) -> None:
             api.add_api_route(
                 route.path, fallback, methods=["OPTIONS"], include_in_schema=False, name="fallback"
             )
+
+
+def exact_paths(api: FastAPI) -> list[str]:
+    """The API's paths outside PREFIXES (/info, /healthz, /docs, ...), for the
+    front router (admin_app/asgi.py): each is one fixed path."""
+    found = []
+    for route in _routes(api.routes):
+        path = getattr(route, "path", None)
+        if isinstance(path, str) and not path.startswith(PREFIXES):
+            if "{" in path:
+                raise ValueError(f"an API path outside {PREFIXES} must be fixed: {path}")
+            found.append(path)
+    return found

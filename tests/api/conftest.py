@@ -11,8 +11,6 @@ so every API test runs on SQLite and on PostgreSQL, and `make_user` and
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from admin_app import db as app_db
+from admin_app import hot_reads
 from admin_app.api.app import build_api
 from admin_app.db import get_engine
 from admin_app.settings import get_settings
@@ -52,20 +50,9 @@ _CLEARED = (
 
 
 def _forget_engines() -> None:
-    """Drop the cached engines, the async one too (PostgreSQL reads on async routes)."""
+    """Drop the cached engine and the hot reads' connections and pools."""
     get_engine.cache_clear()
-    if app_db._loop_engine.cache_info().currsize:
-        app_db._loop_engine().dispose()
-    app_db._loop_engine.cache_clear()
-    cached_async = getattr(app_db, "_async_engine", None)
-    if cached_async is None:
-        return
-    if cached_async.cache_info().currsize:
-        # Its connections were opened on TestClient event loops that are gone;
-        # a failed close only means they are closed already.
-        with contextlib.suppress(Exception):
-            asyncio.run(cached_async().dispose())
-    cached_async.cache_clear()
+    hot_reads.forget()
 
 
 @pytest.fixture

@@ -1,42 +1,29 @@
-"""Shared by the keys, users and audit API tests: signing in, headers, a clean async engine.
+"""Shared by the keys, users and audit API tests: signing in, headers, fresh hot reads.
 
-tests/api/conftest.py's `api_client` clears the cached settings and sync
-engine, but not `admin_app.db._async_engine`, which the access-token path
-uses for its PostgreSQL reads: left alone it would keep reading the database
-of whichever test built it first. `fresh_async_engine` clears it before and
-after a test; the test modules use it as an autouse fixture.
+The access-token path reads through `admin_app.hot_reads`, whose pools and
+connections belong to the event loops of TestClients that come and go.
+`fresh_hot_reads` drops them before and after a test; the test modules
+use it as an autouse fixture.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from admin_app import db as app_db
+from admin_app import hot_reads
 from tests.conftest import PASSWORD
 
 ApiClient = Callable[..., TestClient]
 
 
-def _forget_async_engine() -> None:
-    if app_db._async_engine.cache_info().currsize:
-        engine = app_db._async_engine()
-        # Its connections were opened on TestClient loops that are gone; a
-        # failed close only means they are already closed.
-        with contextlib.suppress(Exception):
-            asyncio.run(engine.dispose())
-    app_db._async_engine.cache_clear()
-
-
-def fresh_async_engine() -> Iterator[None]:
-    """Body of an autouse fixture: no async engine leaks into or out of a test."""
-    _forget_async_engine()
+def fresh_hot_reads() -> Iterator[None]:
+    """Body of an autouse fixture: no hot-read pool leaks into or out of a test."""
+    hot_reads.forget()
     yield
-    _forget_async_engine()
+    hot_reads.forget()
 
 
 def bearer(credential: str) -> dict[str, str]:

@@ -33,8 +33,8 @@ WRONG = "not the password at all"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def race(n: int, call: Callable[[], Any]) -> list[Any]:

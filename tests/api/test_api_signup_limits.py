@@ -29,8 +29,8 @@ PASSWORD = "a long enough passphrase 42"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _body(n: int, email: str | None = None) -> dict[str, str]:

@@ -33,8 +33,8 @@ EVENT_KEYS = {
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _page(client: TestClient, headers: dict[str, str], **params: object) -> dict[str, Any]:

@@ -30,8 +30,8 @@ NEW_PASSWORD = "a completely different phrase"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _keys(client: TestClient, username: str, count: int = 2) -> list[str]:

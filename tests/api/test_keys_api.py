@@ -31,8 +31,8 @@ LISTED_KEYS = {"id", "name", "prefix", "permissions", "created_at", "last_used_a
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _create(client: TestClient, headers: dict[str, str], *permissions: str, **extra: Any) -> Any:

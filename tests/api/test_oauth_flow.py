@@ -10,8 +10,6 @@ between the start and the callback as a browser does.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from admin_app import db as app_db
+from admin_app import hot_reads
 from admin_app.api.app import build_api
 from admin_app.api.routes import oauth as oauth_routes
 from admin_app.db import get_engine
@@ -69,13 +67,7 @@ def _forget_caches() -> None:
     """Drop the process-wide settings, engines and Authlib clients of the last configuration."""
     get_settings.cache_clear()
     get_engine.cache_clear()
-    app_db._loop_engine.cache_clear()
-    cached_async = app_db._async_engine
-    if cached_async.cache_info().currsize:
-        # Opened on TestClient event loops that are gone; a failed close means closed.
-        with contextlib.suppress(Exception):
-            asyncio.run(cached_async().dispose())
-    cached_async.cache_clear()
+    hot_reads.forget()
     oauth_routes._registry.clear()
 
 

@@ -20,7 +20,7 @@ from admin_app.settings import get_settings
 from tests.api import keys_conftest_helpers as h
 
 # On SQLite and PostgreSQL (see tests/conftest.py): credential reads go through the async psycopg
-# engine on PostgreSQL and inline on SQLite (admin_app/db.py fetch_all).
+# pool on PostgreSQL and inline on SQLite (admin_app/hot_reads.py fetch_all).
 pytestmark = pytest.mark.both_databases
 
 ApiClient = Callable[..., TestClient]
@@ -28,8 +28,8 @@ MakeUser = Callable[..., User]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[Any]:

@@ -7,14 +7,18 @@ its derived key, opens nothing.
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import itsdangerous
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from admin_app.api.oauth_state import OAuthState
 from admin_app.models import User
 from admin_app.security.keys import derive
 from tests.api import keys_conftest_helpers as h
@@ -30,8 +34,8 @@ Travel = Callable[[float], None]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -131,8 +135,22 @@ def test_a_token_signed_with_jwt_secret_itself_is_refused(
 def test_the_oauth_state_cookie_is_signed_with_its_own_derived_key(
     api_client: ApiClient,
 ) -> None:
-    from starlette.middleware.sessions import SessionMiddleware
-
     client = api_client()
-    [middleware] = [m for m in client.app.user_middleware if m.cls is SessionMiddleware]  # type: ignore[attr-defined]
-    assert middleware.kwargs["secret_key"] == derive(TEST_SECRET, "oauth-state").hex()
+    [middleware] = [m for m in client.app.user_middleware if m.cls is OAuthState]  # type: ignore[attr-defined]
+    built = OAuthState(client.app, **middleware.kwargs)
+    assert built.with_cookie.signer.secret_keys == [
+        derive(TEST_SECRET, "oauth-state").hex().encode()
+    ]
+
+
+def test_the_oauth_state_cookie_is_only_for_oauth_paths(api_client: ApiClient) -> None:
+    client = api_client(GITHUB_CLIENT_ID="client-id", GITHUB_CLIENT_SECRET="client-secret")
+    assert "set-cookie" not in client.get("/healthz").headers
+    started = client.get("/auth/oauth/github/login?next=/users", follow_redirects=False)
+    assert started.status_code in (302, 303, 307)
+    value = started.cookies["oauth_state"]
+    signer = itsdangerous.TimestampSigner(derive(TEST_SECRET, "oauth-state").hex())
+    state = json.loads(base64.b64decode(signer.unsign(value, max_age=600)))
+    assert "/users" in state.values()
+    # Sent back to a path outside /auth/oauth/, it is neither read nor renewed.
+    assert "set-cookie" not in client.get("/auth/me").headers

@@ -45,8 +45,8 @@ NEW_PASSWORD = "a completely fresh passphrase"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_engine() -> Iterator[None]:
-    yield from h.fresh_async_engine()
+def _fresh_hot_reads() -> Iterator[None]:
+    yield from h.fresh_hot_reads()
 
 
 def _ok(answer: Any, status: int = 200) -> Any:

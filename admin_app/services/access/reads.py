@@ -2,7 +2,7 @@
 
 Each check of a request's credential (access token, API key) is written
 once, as a coroutine over a `Reader`. The API runs it with `ENGINE`: reads
-through `db.fetch_all`, which never hops to a worker thread (the hop costs
+through `hot_reads.fetch_all`, which never hops to a worker thread (the hop costs
 more than the query on this hot path), and the rare write in a thread, so
 the event loop never waits on a writer. Pages, the CLI and tests hold a
 session: `run_inline` drives the same coroutine over `SessionReader`, with
@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session
 
-from admin_app.db import fetch_all, session_scope
+from admin_app.db import session_scope
+from admin_app.hot_reads import fetch_all
 
 T = TypeVar("T")
 
