@@ -14,6 +14,7 @@ uses wsproto (already in the venv, under python-engineio) on asyncio streams.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -30,6 +31,7 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
+from wsproto.utilities import LocalProtocolError
 
 NAMESPACE = "/_event"
 ROOT_STATE = "reflex___state____state"
@@ -225,12 +227,11 @@ class ReflexClient:
     async def close(self) -> None:
         self._closed = True
         if self._writer is not None:
-            try:
+            # The server may have gone already.
+            with contextlib.suppress(ConnectionError, OSError, LocalProtocolError):
                 self._send_text(f"41{NAMESPACE},")
                 self._flush(self._ws.send(CloseConnection(code=1000)))
                 await self._writer.drain()
-            except Exception:  # noqa: BLE001  (already gone)
-                pass
             self._writer.close()
         if self._task is not None:
             self._task.cancel()

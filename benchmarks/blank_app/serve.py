@@ -1,6 +1,6 @@
 """Serve the blank app exactly as admin_app.server.serve serves admin_app.
 
-    cd benchmarks/blank_app && python serve.py PORT
+cd benchmarks/blank_app && python serve.py PORT
 """
 
 import os
@@ -10,9 +10,9 @@ os.environ["REFLEX_ENV_MODE"] = "prod"
 os.environ["__REFLEX_SKIP_COMPILE"] = "true"
 os.environ["__REFLEX_MOUNT_FRONTEND_COMPILED_APP"] = "true"
 
-from granian.constants import Interfaces  # noqa: E402
-from granian.log import LogLevels  # noqa: E402
-from granian.server import Server  # noqa: E402
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
 
 if __name__ == "__main__":
     Server(
