@@ -60,6 +60,7 @@ bench: $(VENV)/.dev
 	-$(PY) benchmarks/signin.py
 	-$(PY) benchmarks/api.py
 	-$(PY) benchmarks/users.py
+	-$(PY) benchmarks/pages.py
 	-$(PY) benchmarks/slow_mail.py
 
 clean:

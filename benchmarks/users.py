@@ -96,7 +96,7 @@ def main() -> None:
         email="bench@example.com",
         mfa_enabled=False,
         roles=["Admin"],
-        permissions=list(permissions.CATALOGUE),
+        permissions=permissions.names(),
     )
 
     def listing(**kwargs: object) -> Callable[[], object]:
