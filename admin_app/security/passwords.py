@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -14,11 +15,23 @@ from admin_app.errors import WeakPassword
 
 MAX_LENGTH = 1024
 
+# Runs one argon2 call: `run(fn, *args)` returns `fn(*args)`, wherever it runs it.
+Runner = Callable[..., object]
+
+
+def _inline(fn: Callable[..., object], /, *args: object) -> object:
+    return fn(*args)
+
 
 class Passwords:
     """argon2id with the configured cost; one instance per process."""
 
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int) -> None:
+    def __init__(
+        self, *, memory_kib: int, time_cost: int, parallelism: int, run: Runner = _inline
+    ) -> None:
+        # Where each hash and verify runs (the process's argon2 threads, see
+        # services/accounts/hashing_pool.py); the calling thread waits for it.
+        self._run = run
         self._hasher = PasswordHasher(
             time_cost=time_cost,
             memory_cost=memory_kib,
@@ -32,14 +45,15 @@ class Passwords:
         self._dummy_hash = self._hasher.hash("dummy password for timing equality")
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(normalise(password))
+        return str(self._run(self._hasher.hash, normalise(password)))
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """True when `password` matches; always spends one argon2 verify."""
         try:
-            return self._hasher.verify(stored_hash or self._dummy_hash, normalise(password)) and (
-                stored_hash is not None
+            matched = self._run(
+                self._hasher.verify, stored_hash or self._dummy_hash, normalise(password)
             )
+            return matched is True and stored_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
