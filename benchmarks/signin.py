@@ -54,6 +54,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="database to use (default: SQLite in a fresh temporary directory); "
         "a user and its sign-ins are written into it",
     )
+    parser.add_argument(
+        "--levels",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=LEVELS,
+        help="concurrent page sign-ins per row, comma-separated; the API row and the "
+        f"targets use the largest (default {','.join(map(str, LEVELS))})",
+    )
     parser.add_argument("--runs", type=int, default=30, help="argon2 runs each (default 30)")
     parser.add_argument(
         "--seconds", type=float, default=6.0, help="seconds per concurrency level (default 6)"
@@ -78,6 +85,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "hashing pool), instead of the process's argon2 threads",
     )
     parser.add_argument(
+        "--argon2-processes",
+        action="store_true",
+        help="run argon2 in a pool of as many processes as cores, at nice +10 "
+        "(forkserver), instead of the process's argon2 threads",
+    )
+    parser.add_argument(
         "--lane-threads",
         type=int,
         help="threads of the argon2 lane that sign-ins are admitted into "
@@ -93,6 +106,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--gc-freeze",
         action="store_true",
         help="gc.freeze() after setting up, before the sign-in rows (the app does not)",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="sys.setswitchinterval(SECONDS): how long a thread may hold the GIL while "
+        "another waits (Python's default 0.005; the app does not change it)",
     )
     parser.add_argument(
         "--signin-slots",
@@ -159,6 +178,23 @@ def _machine_busy_seconds() -> float | None:
     return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+# Processes of this benchmark whose CPU counts as ours (--argon2-processes).
+CHILDREN: list[int] = []
+
+
+def _our_cpu_seconds() -> float:
+    """CPU seconds of this process (all threads) and of its live helper processes."""
+    total = time.process_time()
+    for pid in CHILDREN:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 @dataclass
 class Cpu:
     """Where the machine's CPU went during one measurement."""
@@ -169,12 +205,12 @@ class Cpu:
 
     @staticmethod
     def mark() -> tuple[float | None, float, float]:
-        return _machine_busy_seconds(), time.process_time(), time.perf_counter()
+        return _machine_busy_seconds(), _our_cpu_seconds(), time.perf_counter()
 
     @classmethod
     def since(cls, mark: tuple[float | None, float, float]) -> Cpu:
         machine, ours, start = mark
-        cpu = cls(wall=time.perf_counter() - start, ours=time.process_time() - ours)
+        cpu = cls(wall=time.perf_counter() - start, ours=_our_cpu_seconds() - ours)
         machine_now = _machine_busy_seconds()
         if machine is not None and machine_now is not None and cpu.wall > 0:
             busy = machine_now - machine - cpu.ours
@@ -184,6 +220,10 @@ class Cpu:
     @property
     def disturbed(self) -> bool:
         return not math.isnan(self.others) and self.others > DISTURBED
+
+    def left(self) -> float:
+        """The share of the machine other processes left to this one."""
+        return 1.0 if math.isnan(self.others) else max(0.05, 1.0 - self.others)
 
     def share(self) -> str:
         return "?" if math.isnan(self.others) else f"{self.others * 100:.0f}%"
@@ -383,7 +423,7 @@ async def run_levels(
 
     # One client per API signer, each from its own address (the throttle's
     # address budget counts in-flight attempts).
-    api_clients = [client_for(address(who)) for who in range(max(LEVELS))]
+    api_clients = [client_for(address(who)) for who in range(max(args.levels))]
 
     async def api_sign_in(who: int) -> str:
         response = await api_clients[who].post(
@@ -399,7 +439,7 @@ async def run_levels(
         (await client.get("/ping")).raise_for_status()
         await page_check()
         await api_sign_in(0)
-        rows = [(0, "page"), *((n, "page") for n in LEVELS), (max(LEVELS), "api")]
+        rows = [(0, "page"), *((n, "page") for n in args.levels), (max(args.levels), "api")]
         for concurrency, face in rows:
             seconds = args.seconds if concurrency else IDLE_SECONDS
             sign_in = api_sign_in if face == "api" else page_sign_in
@@ -434,6 +474,29 @@ def configure_app(args: argparse.Namespace) -> list[str]:
 
         hashing_pool.run = inline
         lines.append("argon2: CHANGED by --argon2-inline: in the calling thread, at its priority")
+    elif args.argon2_processes:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        processes = ProcessPoolExecutor(
+            max_workers=hashing_pool.cores(),
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=os.nice,
+            initargs=(hashing_pool.NICENESS,),
+        )
+
+        def in_process(fn: Callable[..., T], /, *a: Any, **k: Any) -> T:
+            return processes.submit(fn, *a, **k).result()
+
+        # Start them now, so their CPU counts as this benchmark's, not as others'.
+        list(processes.map(abs, range(4 * hashing_pool.cores())))
+        CHILDREN.extend(processes._processes)
+
+        hashing_pool.run = in_process
+        lines.append(
+            f"argon2: CHANGED by --argon2-processes: {hashing_pool.cores()} processes at "
+            f"nice +{hashing_pool.NICENESS}"
+        )
     else:
         lines.append(
             f"argon2: on the process's argon2 threads ({hashing_pool.cores()}, "
@@ -473,6 +536,12 @@ def configure_app(args: argparse.Namespace) -> list[str]:
         lines.append(
             f"default executor: asyncio's, unchanged: {default_executor_size()} threads "
             "(min(32, cores + 4)); page checks run there"
+        )
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+        lines.append(
+            f"GIL switch interval CHANGED by --switch-interval to {args.switch_interval * 1000:g} "
+            "ms (Python's default 5 ms)"
         )
     if args.gc_freeze:
         lines.append("gc.freeze() CALLED before the rows (--gc-freeze); the app does not call it")
@@ -586,7 +655,7 @@ def benchmark(args: argparse.Namespace) -> int:
     suffix = secrets.token_hex(4)
     identifiers = []
     with session_scope() as db:
-        for who in range(max(LEVELS)):
+        for who in range(max(args.levels)):
             user = create_user(
                 db,
                 settings=settings,
@@ -601,7 +670,7 @@ def benchmark(args: argparse.Namespace) -> int:
             identifiers.append(user.username)
     contexts = [
         RequestContext(ip=address(who), user_agent="admin_app benchmark")
-        for who in range(max(LEVELS))
+        for who in range(max(args.levels))
     ]
 
     async def page_sign_in(who: int) -> str:
@@ -649,14 +718,14 @@ def benchmark(args: argparse.Namespace) -> int:
     print()
     print(
         f"  {'concurrent':>10} {'sign-ins':>8} {'per s':>7} {'/bound':>6} {'lat p50':>8} "
-        f"{'lat p95':>8} {'cpu/sign-in':>11} {'others':>6}"
+        f"{'lat p95':>8} {'cpu/sign-in':>11} {'others':>6} {'/left':>5}"
     )
     for level in levels[1:]:
         print(
             f"  {level.name:>10} {level.signins:>8} {level.rate:>7.1f} "
             f"{level.rate / bound:>6.2f} {ms(percentile(level.latencies, 50)):>8} "
             f"{ms(percentile(level.latencies, 95)):>8} {ms(level.cpu_per_signin):>11} "
-            f"{level.cpu.share():>6}"
+            f"{level.cpu.share():>6} {level.rate / bound / level.cpu.left():>5.2f}"
             + (f"  ({level.attempts} attempts)" if level.attempts > 1 else "")
         )
     print()
@@ -677,7 +746,7 @@ def benchmark(args: argparse.Namespace) -> int:
         )
 
     idle = levels[0]
-    storms = [level for level in levels if level.concurrency == max(LEVELS)]
+    storms = [level for level in levels if level.concurrency == max(args.levels)]
     errors = [error for level in levels for error in level.errors]
     checks = []
     for level in storms:

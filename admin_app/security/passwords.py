@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from typing import ParamSpec, Protocol, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -15,12 +16,18 @@ from admin_app.errors import WeakPassword
 
 MAX_LENGTH = 1024
 
-# Runs one argon2 call: `run(fn, *args)` returns `fn(*args)`, wherever it runs it.
-Runner = Callable[..., object]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-def _inline(fn: Callable[..., object], /, *args: object) -> object:
-    return fn(*args)
+class Runner(Protocol):
+    """Runs one argon2 call: `run(fn, *args)` returns `fn(*args)`, wherever it runs it."""
+
+    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+
+
+def _inline(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    return fn(*args, **kwargs)
 
 
 class Passwords:
@@ -45,15 +52,14 @@ class Passwords:
         self._dummy_hash = self._hasher.hash("dummy password for timing equality")
 
     def hash(self, password: str) -> str:
-        return str(self._run(self._hasher.hash, normalise(password)))
+        return self._run(self._hasher.hash, normalise(password))
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """True when `password` matches; always spends one argon2 verify."""
         try:
-            matched = self._run(
+            return self._run(
                 self._hasher.verify, stored_hash or self._dummy_hash, normalise(password)
-            )
-            return matched is True and stored_hash is not None
+            ) and (stored_hash is not None)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
