@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from typing import ParamSpec, Protocol, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -14,11 +16,29 @@ from admin_app.errors import WeakPassword
 
 MAX_LENGTH = 1024
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Runs one argon2 call: `run(fn, *args)` returns `fn(*args)`, wherever it runs it."""
+
+    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+
+
+def _inline(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    return fn(*args, **kwargs)
+
 
 class Passwords:
     """argon2id with the configured cost; one instance per process."""
 
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int) -> None:
+    def __init__(
+        self, *, memory_kib: int, time_cost: int, parallelism: int, run: Runner = _inline
+    ) -> None:
+        # Where each hash and verify runs (the process's argon2 threads, see
+        # services/accounts/hashing_pool.py); the calling thread waits for it.
+        self._run = run
         self._hasher = PasswordHasher(
             time_cost=time_cost,
             memory_cost=memory_kib,
@@ -32,14 +52,14 @@ class Passwords:
         self._dummy_hash = self._hasher.hash("dummy password for timing equality")
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(normalise(password))
+        return self._run(self._hasher.hash, normalise(password))
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """True when `password` matches; always spends one argon2 verify."""
         try:
-            return self._hasher.verify(stored_hash or self._dummy_hash, normalise(password)) and (
-                stored_hash is not None
-            )
+            return self._run(
+                self._hasher.verify, stored_hash or self._dummy_hash, normalise(password)
+            ) and (stored_hash is not None)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

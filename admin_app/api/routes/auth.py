@@ -21,7 +21,7 @@ from admin_app.api.schemas import (
 )
 from admin_app.db import session_scope
 from admin_app.services.access import api_tokens
-from admin_app.services.accounts import signup
+from admin_app.services.accounts import hashing_pool, signup
 from admin_app.services.accounts.users import NewUser
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
@@ -93,7 +93,7 @@ async def login(body: LoginIn, ctx: Context, settings: AppSettings) -> TokensOut
     call `/auth/verify-otp`. Unknown users get the same answers as wrong
     passwords.
     """
-    outcome = await run_in_threadpool(_login, body, ctx, settings)
+    outcome = await hashing_pool.admitted(_login, body, ctx, settings)
     return await _answered(outcome) if isinstance(outcome, CodeSent) else outcome
 
 
@@ -150,4 +150,4 @@ def _signup(body: SignupIn, ctx: RequestContext, settings: Settings) -> CodeSent
 @router.post("/signup")
 async def signup_start(body: SignupIn, ctx: Context, settings: AppSettings) -> OtpRequiredOut:
     """Start a sign-up: a code goes to the email; `/auth/verify-otp` creates the account."""
-    return await _answered(await run_in_threadpool(_signup, body, ctx, settings))
+    return await _answered(await hashing_pool.admitted(_signup, body, ctx, settings))

@@ -5,12 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 
 from admin_app.security.passwords import Passwords
+from admin_app.services.accounts import hashing_pool
 from admin_app.settings import Settings
 
 
 @lru_cache(maxsize=4)
 def _hasher(memory_kib: int, time_cost: int, parallelism: int) -> Passwords:
-    return Passwords(memory_kib=memory_kib, time_cost=time_cost, parallelism=parallelism)
+    return Passwords(
+        memory_kib=memory_kib,
+        time_cost=time_cost,
+        parallelism=parallelism,
+        run=hashing_pool.run,
+    )
 
 
 def passwords(settings: Settings) -> Passwords:

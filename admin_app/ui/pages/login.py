@@ -8,7 +8,6 @@ import reflex as rx
 from sqlmodel import Session
 
 from admin_app import paths
-from admin_app.db import session_scope
 from admin_app.security.redirects import safe_next
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
@@ -25,7 +24,7 @@ from admin_app.ui.components.providers import (
 )
 from admin_app.ui.navigation import post_to
 from admin_app.ui.pages.verify import VerifyState
-from admin_app.ui.state.auth import AuthState, Undone
+from admin_app.ui.state.auth import AuthState, Undone, in_thread
 
 NOTICES = {
     "expired": "Your sign-in took too long to finish. Please sign in again.",
@@ -64,10 +63,12 @@ def first_step(
     return stages.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="password")
 
 
-def begin_sign_in(identifier: str, password: str | None, ctx: RequestContext) -> str | CodeSent:
-    """The page's sign-in work in a transaction of its own, as benchmarks/signin.py times it."""
-    with session_scope() as db:
-        return first_step(db, identifier, password, ctx)
+async def begin_sign_in(
+    identifier: str, password: str | None, ctx: RequestContext
+) -> str | CodeSent:
+    """The page's sign-in work, as `submit` awaits it and benchmarks/signin.py times it:
+    in a transaction of its own, in a thread of the argon2 lane."""
+    return await in_thread(lambda db: first_step(db, identifier, password, ctx), argon2=True)
 
 
 class LoginState(AuthState):
@@ -111,7 +112,7 @@ class LoginState(AuthState):
         identifier = str(form.get("identifier", ""))
         password = str(form.get("password", "")) if self.uses_password else None
         ctx = self._request_context()
-        outcome = await self._attempt(lambda db: first_step(db, identifier, password, ctx))
+        outcome = await self._caught(begin_sign_in(identifier, password, ctx))
         if isinstance(outcome, Undone):
             self.busy = False
             return

@@ -8,7 +8,7 @@ session row on every protected page load.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Literal, TypeVar, overload
@@ -23,6 +23,7 @@ from admin_app.errors import DomainError
 from admin_app.security.client_ip import client_ip
 from admin_app.services.access import browser_sessions, principals
 from admin_app.services.access.principals import Principal
+from admin_app.services.accounts import hashing_pool
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import get_settings
 from admin_app.ui import page_catalogue
@@ -40,17 +41,21 @@ class Undone:
     error: DomainError | None = None
 
 
-async def in_thread(work: Callable[[Any], T], *, read: bool = False) -> T:
+async def in_thread(work: Callable[[Any], T], *, read: bool = False, argon2: bool = False) -> T:
     """`work(db)` in a worker thread: SQL, argon2 and mail never block the event loop.
 
     In one transaction that commits on success, or, for the hot read paths
-    (`read`), on an autocommit connection.
+    (`read`), on an autocommit connection. Work that runs argon2 (`argon2`)
+    waits for a thread of the argon2 lane (`hashing_pool.admitted`), so a
+    storm of sign-ins never fills the threads other users' page loads need.
     """
 
     def run() -> T:
         with read_connection() if read else session_scope() as db:
             return work(db)
 
+    if argon2:
+        return await hashing_pool.admitted(run)
     return await asyncio.to_thread(run)
 
 
@@ -142,6 +147,7 @@ class AuthState(rx.State):
         *,
         as_principal: Literal[False] = False,
         error: str | None = "error",
+        argon2: bool = False,
     ) -> T | Undone: ...
 
     @overload
@@ -151,6 +157,7 @@ class AuthState(rx.State):
         *,
         as_principal: Literal[True],
         error: str | None = "error",
+        argon2: bool = False,
     ) -> T | Undone: ...
 
     async def _attempt(
@@ -159,6 +166,7 @@ class AuthState(rx.State):
         *,
         as_principal: bool = False,
         error: str | None = "error",
+        argon2: bool = False,
     ) -> T | Undone:
         """A page's service call: `work(db)` in a worker thread, in one transaction.
 
@@ -167,13 +175,21 @@ class AuthState(rx.State):
         nothing runs. A DomainError's message lands in the state var named by
         `error` (None: the error is not caught). The page gets the result, or
         `Undone`. Read what `work` needs from the state before the call, not
-        in the thread.
+        in the thread. Work that runs argon2 says so (`argon2`, see `in_thread`).
         """
         me = None
         if as_principal and (me := await self._principal()) is None:
             return Undone()
+        return await self._caught(
+            in_thread((lambda db: work(db, me)) if as_principal else work, argon2=argon2),
+            error=error,
+        )
+
+    async def _caught(self, call: Awaitable[T], *, error: str | None = "error") -> T | Undone:
+        """`await call`; a DomainError's message lands in the state var `error` (see
+        `_attempt`)."""
         try:
-            return await in_thread((lambda db: work(db, me)) if as_principal else work)
+            return await call
         except DomainError as exc:
             if error is None:
                 raise
