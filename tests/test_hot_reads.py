@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,15 @@ from admin_app import db as app_db
 from admin_app import hot_reads
 from admin_app.models import User
 from admin_app.settings import get_settings
+
+T = TypeVar("T")
+
+
+def _own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: Playwright's loop may be running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
 
 pytestmark = pytest.mark.both_databases
 
@@ -45,7 +56,7 @@ def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: st
 
 def _read(statement: sa.Executable, params: dict[str, object]) -> list[tuple[object, ...]]:
     # A loop of its own in a thread, as a TestClient has.
-    return asyncio.run(hot_reads.fetch_all(statement, params))
+    return _own_loop(hot_reads.fetch_all(statement, params))
 
 
 def test_rows_are_what_sqlalchemy_gives(configured: str, make_user: Callable[..., User]) -> None:
@@ -86,4 +97,4 @@ def test_a_read_survives_the_server_dropping_its_connections(
             )
         return await hot_reads.fetch_all(_ROW, params)
 
-    assert asyncio.run(twice())[0][0] == "ada"
+    assert _own_loop(twice())[0][0] == "ada"

@@ -116,7 +116,14 @@ def test_a_demotion_and_a_disabling_at_once_leave_one(
             f"/api/users/{first.id}", json={"is_active": False}, headers=second_auth
         ),
     )
-    assert _outcome(answers) == [200, 409], [a.text for a in answers]
+    demoting, disabling = answers
+    if demoting.status_code == 401:
+        # The disabling committed before the demoting request's credential
+        # was checked: a disabled admin acts no more, which is right too.
+        h.error(demoting, 401, "not_authenticated")
+        assert disabling.status_code == 200
+    else:
+        assert _outcome(answers) == [200, 409], [a.text for a in answers]
     assert len(_active_admins(engine)) == 1
 
 

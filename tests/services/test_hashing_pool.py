@@ -8,8 +8,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import argon2
 import pytest
@@ -18,6 +19,15 @@ from admin_app.security.passwords import Passwords
 from admin_app.services.accounts import hashing_pool
 from admin_app.services.accounts.hasher import passwords
 from admin_app.settings import Settings
+
+T = TypeVar("T")
+
+
+def _own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: Playwright's loop may be running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
 
 CHEAP = {"memory_kib": 8, "time_cost": 1, "parallelism": 1}
 GOOD = "violet tractor sings under the quiet moon"
@@ -74,7 +84,7 @@ def test_the_event_loop_thread_keeps_its_priority(fresh_pools: None) -> None:
         await hashing_pool.admitted(hashing_pool.run, time.sleep, 0)
         return loop_nice, _own_nice()
 
-    before, after = asyncio.run(main())
+    before, after = _own_loop(main())
     assert before == after
 
 
@@ -138,7 +148,7 @@ def test_the_process_hasher_runs_argon2_on_the_pool(
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_makes_its_own_pools(fresh_pools: None) -> None:
     parent_threads = hashing_pool.run(threading.get_native_id)
-    asyncio.run(hashing_pool.admitted(time.sleep, 0))
+    _own_loop(hashing_pool.admitted(time.sleep, 0))
     assert hashing_pool._pool is not None and hashing_pool._lane is not None
     pid = os.fork()
     if pid == 0:  # the child: the parent's threads did not come along
@@ -147,7 +157,7 @@ def test_a_forked_child_makes_its_own_pools(fresh_pools: None) -> None:
         try:
             dropped = hashing_pool._pool is None and hashing_pool._lane is None
             worked = hashing_pool.run(threading.get_native_id) != parent_threads
-            admitted = asyncio.run(hashing_pool.admitted(lambda: 42)) == 42
+            admitted = _own_loop(hashing_pool.admitted(lambda: 42)) == 42
             code = 0 if dropped and worked and admitted else 1
         finally:
             os._exit(code)
@@ -165,7 +175,7 @@ def test_the_lane_admits_at_most_its_size_at_once(fresh_pools: None) -> None:
             *(hashing_pool.admitted(overlap, 0.02) for _ in range(3 * size))
         )
 
-    names = asyncio.run(main())
+    names = _own_loop(main())
     assert overlap.most == size
     assert all(name.startswith(hashing_pool.LANE_PREFIX + "_") for name in names)
 
@@ -188,4 +198,4 @@ def test_a_full_lane_leaves_the_default_executor_free(fresh_pools: None) -> None
         await asyncio.gather(*held)
         return waited
 
-    assert asyncio.run(main()) < 0.5
+    assert _own_loop(main()) < 0.5
