@@ -10,9 +10,9 @@ with wrk (Debian's `wrk`) from another process, one figure after the other:
   - POST /auth/refresh, each connection chaining
     the refresh token it got back (rotation)      target >= 0.3 of bare FastAPI
   - POST /auth/login at 16 connections            target >= 0.85 of the argon2 bound
-    (cores / one verify), while 2 more connections
-    call /auth/me: their p99 at most 3x its idle
-    p99 and never above 50 ms
+    (cores / one verify), while another user calls
+    /auth/me every 20 ms: its p99 at most 3x its
+    idle p99 and never above 50 ms
 
 on SQLite, then on a throwaway PostgreSQL (when its binaries are installed),
 then on PostgreSQL with several workers (REDIS_URL set, as production
@@ -24,8 +24,10 @@ runs them), printed as ratios to one worker.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import dataclasses
+import http.client
 import json
 import os
 import re
@@ -89,6 +91,7 @@ class Load:
     rps: float
     bad: int
     p99_ms: float
+    max_ms: float = float("nan")
 
 
 def _ms(text: str) -> float:
@@ -123,6 +126,32 @@ def parse(out: str) -> Load:
 def wrk(url: str, **kwargs: object) -> Load:
     command = wrk_command(url, **kwargs)  # type: ignore[arg-type]
     return parse(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+PACE_SECONDS = 0.02
+
+
+def paced(port: int, token: str, seconds: float) -> Load:
+    """Another user: GET /auth/me every 20 ms on one kept-alive connection, timed.
+
+    Paced, not flat out like wrk: a flood would itself compete for the cores
+    and measure the flood, not what one user waits.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    times, bad = [], 0
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        started = time.perf_counter()
+        connection.request("GET", "/auth/me", headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        times.append(time.perf_counter() - started)
+        bad += answer.status != 200
+        time.sleep(max(0.0, PACE_SECONDS - (time.perf_counter() - started)))
+    connection.close()
+    p99 = statistics.quantiles(times, n=100)[98] * 1000
+    return Load(len(times) / seconds, bad, p99, max(times) * 1000)
 
 
 def post(url: str, body: dict, headers: dict[str, str] | None = None) -> dict:
@@ -302,20 +331,18 @@ def measure_app(
         yardsticks["refresh"] = max(
             yardsticks["refresh"], wrk(bare, seconds=seconds, connections=2).rps
         )
-        figures["me idle"] = wrk(f"{base}/auth/me", seconds=seconds, connections=2, header=bearer)
-        # The sign-in storm, and two connections asking /auth/me meanwhile.
-        probe = subprocess.Popen(
-            wrk_command(f"{base}/auth/me", seconds=seconds, connections=2, header=bearer),
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        figures["login"] = wrk(
-            f"{base}/auth/login",
-            seconds=seconds,
-            connections=16,
-            script=LOGIN_LUA % (SIGNERS, PASSWORD),
-        )
-        figures["me storm"] = parse(probe.communicate()[0])
+        token = pair["access_token"]
+        figures["me idle"] = paced(port, token, seconds)
+        # The sign-in storm, and another user's requests meanwhile.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as other_user:
+            during = other_user.submit(paced, port, token, seconds)
+            figures["login"] = wrk(
+                f"{base}/auth/login",
+                seconds=seconds,
+                connections=16,
+                script=LOGIN_LUA % (SIGNERS, PASSWORD),
+            )
+            figures["me storm"] = during.result()
     return figures, yardsticks
 
 
@@ -351,9 +378,9 @@ def verdicts(name: str, app: Figures, bare: Yardsticks, bound: float) -> list[Ta
         ),
         Target(
             storm <= limit,
-            f"{name}: /auth/me p99 during the sign-in storm <= min(3 x idle, 50 ms) "
-            f"({storm:.1f} ms; idle {idle:.1f} ms, limit {limit:.1f} ms; "
-            f"{app['me storm'].rps:,.0f} r/s)",
+            f"{name}: another user's /auth/me (every 20 ms) p99 during the sign-in storm "
+            f"<= min(3 x idle, 50 ms) ({storm:.1f} ms; idle {idle:.1f} ms, limit {limit:.1f} ms; "
+            f"max {app['me storm'].max_ms:.1f} ms)",
         ),
         Target(bad == 0, f"{name}: every answer 2xx ({bad} were not)"),
     ]

@@ -30,33 +30,24 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, hsts: bool = False, no_store: Sequence[str] = ()) -> None:
         self.app = app
         self.headers = [*HEADERS, HSTS] if hsts else list(HEADERS)
-        self.no_store = tuple(no_store)
-
-    def _wanted(self, path: str) -> list[tuple[bytes, bytes]]:
-        if any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.no_store):
-            # Replaces any Cache-Control the route or the static files set.
-            return [*self.headers, NO_STORE]
-        return self.headers
+        self.exact = frozenset(no_store)
+        self.prefixes = tuple(p.rstrip("/") + "/" for p in no_store)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = self._wanted(scope.get("path", ""))
-        replaced = {name for name, _ in wanted if name == NO_STORE[0]}
+        path = scope["path"]
+        no_store = path in self.exact or path.startswith(self.prefixes)
+        wanted = [*self.headers, NO_STORE] if no_store else self.headers
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() not in replaced
-                ]
-                present = {name.lower() for name, _ in kept}
-                message["headers"] = [
-                    *kept,
-                    *[(name, value) for name, value in wanted if name not in present],
-                ]
+                headers = message.get("headers", [])
+                if no_store:  # replaces any Cache-Control the route or static files set
+                    headers = [(n, v) for n, v in headers if n.lower() != NO_STORE[0]]
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = [*headers, *(h for h in wanted if h[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -79,9 +79,11 @@ def test_tokens_and_keys_go_through_the_service_functions(
     assert reads_made == [principals.PRINCIPAL_QUERY]  # one query, family check included
     assert hops == []
 
+    reads_made.clear()
     for headers in (h.api_key(created["key"]), h.bearer(created["key"])):
         assert client.get("/auth/me", headers=headers).status_code == 200
     assert [c["key"] for c in by_key] == [created["key"]] * 2
+    assert len(reads_made) == 2  # one query a request: the key and its owner together
     assert len(by_token) == 1
     assert len(hops) == 1  # the first use of the key records it, in a thread
 

@@ -26,13 +26,12 @@ from admin_app.errors import (
     NotFound,
     ValidationFailed,
 )
-from admin_app.models import ApiKey
+from admin_app.models import ApiKey, User
 from admin_app.services.access import permissions
 from admin_app.services.access.principals import (
     PRINCIPAL_QUERY,
     Principal,
     principal_from_rows,
-    query_params,
 )
 from admin_app.services.access.reads import ENGINE, Reader, SessionReader, run_inline
 from admin_app.services.audit import trail
@@ -43,6 +42,7 @@ SECRET_BYTES = 32
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 _keys = ApiKey.__table__  # type: ignore[attr-defined]
+_owners = User.__table__  # type: ignore[attr-defined]
 _BY_PREFIX = sa.select(
     _keys.c.id,
     _keys.c.user_id,
@@ -234,6 +234,16 @@ def revoke_own(session: Session, *, actor: Principal, key_id: int, ctx: RequestC
     revoke(session, user_id=actor.user_id, key_id=key_id, ctx=ctx)
 
 
+# The key and its owner in one read (the hot path of every key-authenticated
+# request): the key's columns, then PRINCIPAL_QUERY's, for each of the owner's
+# roles. The owner's live state is what counts, as with an access token.
+_KEY_COLUMNS = len(_BY_PREFIX.selected_columns)
+_KEY_AND_OWNER = (
+    sa.select(*_BY_PREFIX.selected_columns, *PRINCIPAL_QUERY.selected_columns)
+    .select_from(PRINCIPAL_QUERY.get_final_froms()[0].join(_keys, _keys.c.user_id == _owners.c.id))
+    .where(_keys.c.prefix == sa.bindparam("prefix"))
+)
+
 BY_PREFIX = _BY_PREFIX
 TOUCH = _TOUCH
 
@@ -276,12 +286,11 @@ async def for_key(*, key: str, reader: Reader = ENGINE) -> Principal:
     """The principal a key acts as, or NotAuthenticated; the last use is recorded
     at most once a minute. The API's path (`reader`: no-thread-hop reads)."""
     parsed = parse(key)
-    rows = await reader.fetch(_BY_PREFIX, {"prefix": parsed[0]}) if parsed else []
+    params = {"prefix": parsed[0], "family": None} if parsed else {}
+    rows = await reader.fetch(_KEY_AND_OWNER, params) if parsed else []
     checked = check(rows[0] if rows else None, key=key)
     owner = principal_from_rows(
-        await reader.fetch(PRINCIPAL_QUERY, query_params(user_id=checked.user_id)),
-        user_id=checked.user_id,
-        stamp=None,
+        [tuple(row)[_KEY_COLUMNS:] for row in rows], user_id=checked.user_id, stamp=None
     )
     if checked.needs_touch:
         await reader.write(_TOUCH, {"key_id": checked.key_id, "moment": now()})

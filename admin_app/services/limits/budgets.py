@@ -26,9 +26,11 @@ table = RateLimit.__table__  # type: ignore[attr-defined]
 HOUR = dt.timedelta(hours=1)
 
 
-def upsert(session: Session) -> Any:
+def upsert(session_or_dialect: Session | str) -> Any:
     """An INSERT into `rate_limits` that can go ON CONFLICT DO UPDATE, on either database."""
-    dialect = session.get_bind().dialect.name
+    dialect = session_or_dialect
+    if not isinstance(dialect, str):
+        dialect = dialect.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import math
@@ -33,7 +34,7 @@ from admin_app.models import RateLimit
 from admin_app.security.client_ip import limit_group
 from admin_app.security.keys import derive
 from admin_app.security.randomness import new_id
-from admin_app.services.limits.budgets import stamp, upsert
+from admin_app.services.limits.budgets import upsert
 from admin_app.settings import Settings
 
 FREE_FAILURES = 5
@@ -84,15 +85,99 @@ def lock_seconds(failures: int) -> int:
     return min(FIRST_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS)
 
 
-def _lock_until(moment: dt.datetime, failures: Any) -> Any:
+def _at(name: str) -> Any:
+    """A moment, bound at execution (the statements below are built once)."""
+    return sa.bindparam(name, type_=table.c.updated_at.type)
+
+
+# The waits that lock_seconds() gives after the 5th, 6th... failure, below the cap.
+_LOCK_STEPS = [
+    n for n in range(FREE_FAILURES, FREE_FAILURES + 16) if lock_seconds(n) < MAX_LOCK_SECONDS
+]
+
+
+def _lock_until(failures: Any) -> Any:
     """lock_seconds() as SQL, so the upsert sets the wait from the count it made."""
-    whens = []
-    n = FREE_FAILURES
-    while (seconds := lock_seconds(n)) < MAX_LOCK_SECONDS:
-        whens.append((failures == n, stamp(moment + dt.timedelta(seconds=seconds))))
-        n += 1
-    whens.insert(0, (failures < FREE_FAILURES, sa.null()))
-    return sa.case(*whens, else_=stamp(moment + dt.timedelta(seconds=MAX_LOCK_SECONDS)))
+    whens = [(failures < FREE_FAILURES, sa.null())]
+    whens += [(failures == n, _at(f"lock_{n}")) for n in _LOCK_STEPS]
+    return sa.case(*whens, else_=_at("lock_max"))
+
+
+def _lock_moments(moment: dt.datetime) -> dict[str, dt.datetime]:
+    moments = {f"lock_{n}": moment + dt.timedelta(seconds=lock_seconds(n)) for n in _LOCK_STEPS}
+    return moments | {"lock_max": moment + dt.timedelta(seconds=MAX_LOCK_SECONDS)}
+
+
+# Built once per dialect and flags, as every sign-in attempt runs them: making
+# these CASE expressions anew cost more than the database's work for them.
+@functools.lru_cache(maxsize=16)
+def _subject_upsert(dialect: str, *, hard: bool, force: bool) -> Any:
+    c = table.c
+    refuse = (
+        sa.false()
+        if force
+        else sa.or_(
+            sa.and_(c.blocked_until.is_not(None), c.blocked_until > _at("moment")),
+            sa.and_(sa.true() if hard else sa.false(), c.streak >= LOCK_CEILING),
+        )
+    )
+    counted = sa.case((c.updated_at < _at("quiet_before"), 1), else_=c.failures + 1)
+    nonce: Any = sa.bindparam("nonce")
+    statement = upsert(dialect).values(
+        key=sa.bindparam("key"),
+        failures=1,
+        streak=1,
+        window_start=_at("moment"),
+        updated_at=_at("moment"),
+        nonce=nonce,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[c.key],
+        set_={
+            "failures": sa.case((refuse, c.failures), else_=counted),
+            "streak": sa.case((refuse, c.streak), else_=c.streak + 1),
+            "blocked_until": sa.case((refuse, c.blocked_until), else_=_lock_until(counted)),
+            "updated_at": sa.case((refuse, c.updated_at), else_=_at("moment")),
+            "nonce": sa.case((refuse, c.nonce), else_=nonce),
+        },
+    ).returning(c.nonce, c.streak, c.blocked_until)
+
+
+@functools.lru_cache(maxsize=16)
+def _address_upsert(dialect: str, *, force: bool) -> Any:
+    c = table.c
+    refuse = (
+        sa.false()
+        if force
+        else sa.and_(c.blocked_until.is_not(None), c.blocked_until > _at("moment"))
+    )
+    stale = c.window_start < _at("window_before")
+    counted = sa.case((stale, 1), else_=c.failures + 1)
+    nonce: Any = sa.bindparam("nonce")
+    statement = upsert(dialect).values(
+        key=sa.bindparam("key"),
+        failures=1,
+        streak=0,
+        window_start=_at("moment"),
+        updated_at=_at("moment"),
+        nonce=nonce,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[c.key],
+        set_={
+            "failures": sa.case((refuse, c.failures), else_=counted),
+            "window_start": sa.case(
+                (refuse, c.window_start), (stale, _at("moment")), else_=c.window_start
+            ),
+            "blocked_until": sa.case(
+                (refuse, c.blocked_until),
+                (counted >= ADDRESS_FAILURES_PER_WINDOW, _at("window_end")),
+                else_=c.blocked_until,
+            ),
+            "updated_at": _at("moment"),
+            "nonce": sa.case((refuse, c.nonce), else_=nonce),
+        },
+    ).returning(c.nonce, c.blocked_until)
 
 
 def _take_subject(
@@ -100,33 +185,9 @@ def _take_subject(
 ) -> tuple[bool, int, dt.datetime | None]:
     """Count one attempt unless the budget is spent; (admitted, streak, blocked_until)."""
     nonce = new_id()
-    c = table.c
-    refuse = (
-        sa.false()
-        if force
-        else sa.or_(
-            sa.and_(c.blocked_until.is_not(None), c.blocked_until > stamp(moment)),
-            sa.and_(sa.true() if hard else sa.false(), c.streak >= LOCK_CEILING),
-        )
-    )
-    counted = sa.case((c.updated_at < stamp(moment - QUIET_RESET), 1), else_=c.failures + 1)
-    statement = upsert(session).values(
-        key=key, failures=1, streak=1, window_start=moment, updated_at=moment, nonce=nonce
-    )
-    row = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[c.key],
-            set_={
-                "failures": sa.case((refuse, c.failures), else_=counted),
-                "streak": sa.case((refuse, c.streak), else_=c.streak + 1),
-                "blocked_until": sa.case(
-                    (refuse, c.blocked_until), else_=_lock_until(moment, counted)
-                ),
-                "updated_at": sa.case((refuse, c.updated_at), else_=stamp(moment)),
-                "nonce": sa.case((refuse, c.nonce), else_=nonce),
-            },
-        ).returning(c.nonce, c.streak, c.blocked_until)
-    ).one()
+    statement = _subject_upsert(_dialect(session), hard=hard, force=force)
+    params = {"key": key, "nonce": nonce, "moment": moment, "quiet_before": moment - QUIET_RESET}
+    row = session.execute(statement, params | _lock_moments(moment)).one()
     return row[0] == nonce, row[1], row[2]
 
 
@@ -134,39 +195,19 @@ def _take_address(
     session: Session, key: str, *, moment: dt.datetime, force: bool
 ) -> tuple[bool, dt.datetime | None]:
     nonce = new_id()
-    c = table.c
-    refuse = (
-        sa.false()
-        if force
-        else sa.and_(c.blocked_until.is_not(None), c.blocked_until > stamp(moment))
-    )
-    stale = c.window_start < stamp(moment - ADDRESS_WINDOW)
-    counted = sa.case((stale, 1), else_=c.failures + 1)
-    statement = upsert(session).values(
-        key=key, failures=1, streak=0, window_start=moment, updated_at=moment, nonce=nonce
-    )
-    row = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[c.key],
-            set_={
-                "failures": sa.case((refuse, c.failures), else_=counted),
-                "window_start": sa.case(
-                    (refuse, c.window_start), (stale, stamp(moment)), else_=c.window_start
-                ),
-                "blocked_until": sa.case(
-                    (refuse, c.blocked_until),
-                    (
-                        counted >= ADDRESS_FAILURES_PER_WINDOW,
-                        stamp(moment + ADDRESS_WINDOW),
-                    ),
-                    else_=c.blocked_until,
-                ),
-                "updated_at": stamp(moment),
-                "nonce": sa.case((refuse, c.nonce), else_=nonce),
-            },
-        ).returning(c.nonce, c.blocked_until)
-    ).one()
+    params = {
+        "key": key,
+        "nonce": nonce,
+        "moment": moment,
+        "window_before": moment - ADDRESS_WINDOW,
+        "window_end": moment + ADDRESS_WINDOW,
+    }
+    row = session.execute(_address_upsert(_dialect(session), force=force), params).one()
     return row[0] == nonce, row[1]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _wait(until: dt.datetime | None, moment: dt.datetime) -> int:
@@ -218,35 +259,38 @@ def take(
     return Taken(subject=subject, address=address)
 
 
-def _give_back(session: Session, key: str) -> None:
-    c = table.c
-    session.execute(
-        sa.update(table)
-        .where(c.key == key, c.failures > 0)
-        .values(
-            failures=c.failures - 1,
-            streak=sa.case((c.streak > 0, c.streak - 1), else_=0),
-            # The attempt was admitted, so no wait was running before it: any
-            # wait now is the one its own count set. A right password must not
-            # leave it behind, or the code step after it would be refused.
-            blocked_until=sa.null(),
-        )
+_c = table.c
+_GIVE_BACK = (
+    sa.update(table)
+    .where(_c.key == sa.bindparam("which"), _c.failures > 0)
+    .values(
+        failures=_c.failures - 1,
+        streak=sa.case((_c.streak > 0, _c.streak - 1), else_=0),
+        # The attempt was admitted, so no wait was running before it: any
+        # wait now is the one its own count set. A right password must not
+        # leave it behind, or the code step after it would be refused.
+        blocked_until=sa.null(),
     )
+)
+_ADDRESS_BACK = (
+    sa.update(table)
+    .where(_c.key == sa.bindparam("which"), _c.failures > 0)
+    .values(
+        failures=_c.failures - 1,
+        blocked_until=sa.case(
+            (_c.failures - 1 < ADDRESS_FAILURES_PER_WINDOW, sa.null()),
+            else_=_c.blocked_until,
+        ),
+    )
+)
+
+
+def _give_back(session: Session, key: str) -> None:
+    session.execute(_GIVE_BACK, {"which": key})
 
 
 def _address_back(session: Session, key: str) -> None:
-    c = table.c
-    session.execute(
-        sa.update(table)
-        .where(c.key == key, c.failures > 0)
-        .values(
-            failures=c.failures - 1,
-            blocked_until=sa.case(
-                (c.failures - 1 < ADDRESS_FAILURES_PER_WINDOW, sa.null()),
-                else_=c.blocked_until,
-            ),
-        )
-    )
+    session.execute(_ADDRESS_BACK, {"which": key})
 
 
 def give_back(session: Session, taken: Taken) -> None:
