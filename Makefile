@@ -58,6 +58,7 @@ bench: $(VENV)/.dev
 	command -v wrk > /dev/null || scripts/install-system-deps.sh wrk
 	# A missed target exits non-zero; run every script anyway.
 	-$(PY) benchmarks/signin.py
+	-$(PY) benchmarks/overhead.py
 	-$(PY) benchmarks/api.py
 	-$(PY) benchmarks/users.py
 	-$(PY) benchmarks/pages.py
