@@ -4,8 +4,8 @@ API paths go straight to the FastAPI app (`api/app.py`), which has its own
 CORS, security headers and body limit; pages, static files, the event
 websocket and the lifespan go to Reflex's stack. When the API was mounted
 inside Reflex's stack, every API request also walked Reflex's outer Starlette
-app, its CORS and context middleware and two mounts: about 40% of a bare
-request's time (benchmarks/overhead.py prints each layer's share).
+app, its CORS and context middleware and two mounts (benchmarks/README.md,
+"Where a request's time goes"; benchmarks/overhead.py prints each stack's cost).
 """
 
 from __future__ import annotations

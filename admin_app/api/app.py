@@ -12,7 +12,7 @@ from admin_app.api.routes import audit, auth, browser_session, health, info, key
 from admin_app.api.security_headers import SecurityHeaders
 from admin_app.settings import get_settings
 
-# Token answers are never cached (the pages' own list is in admin_app.asgi).
+# Token answers are never cached (the pages' own list: admin_app/admin_app.py).
 NO_STORE = ("/auth", "/api")
 
 
