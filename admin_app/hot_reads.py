@@ -4,8 +4,8 @@ database's own driver, without a thread hop.
 SQLAlchemy builds each statement, once per dialect: its SQL, the order of its
 parameters and the conversions of its values (a SQLite 0/1 to a bool, a
 SQLite text to a datetime) are SQLAlchemy's own. Only the execution skips
-its Core layer, which costs several times the query itself on this path
-(`benchmarks/api.py`, "database time per operation").
+its Core layer, which cost several times the query itself on this path
+(benchmarks/README.md, "Where a request's time goes").
 
 - SQLite: one connection per thread, in autocommit, called inline on the
   event loop. Readers in WAL mode never wait for the writer, and the
@@ -129,9 +129,7 @@ class _SqliteReads:
         try:
             raw = self.connection().execute(built.sql, built.parameters(params)).fetchall()
         except sqlite3.Error as exc:
-            raise sa_exc.DBAPIError.instance(
-                built.sql, None, exc, sqlite3.Error, hide_parameters=True
-            ) from exc
+            raise _as_sqlalchemy(built, exc, sqlite3.Error) from exc
         return built.rows(raw)
 
 
@@ -162,25 +160,30 @@ class _PostgresReads:
 
     async def fetch(self, built: _Built, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         pool = await self._pool()
-        for attempt in (1, 2):
+        try:
             try:
-                async with pool.connection() as connection:
-                    cursor = await connection.execute(built.sql, built.parameters(params))
-                    return built.rows(await cursor.fetchall())
-            except psycopg.OperationalError as exc:
+                return await self._once(pool, built, params)
+            except psycopg.OperationalError:
                 # A restarted server leaves every idle connection broken: the
                 # pool drops them, and a read is safe to run again.
-                if attempt == 1:
-                    await pool.check()
-                else:
-                    raise sa_exc.DBAPIError.instance(
-                        built.sql, None, exc, psycopg.Error, hide_parameters=True
-                    ) from exc
-            except psycopg.Error as exc:
-                raise sa_exc.DBAPIError.instance(
-                    built.sql, None, exc, psycopg.Error, hide_parameters=True
-                ) from exc
-        raise AssertionError("unreachable")
+                await pool.check()
+                return await self._once(pool, built, params)
+        except psycopg.Error as exc:
+            raise _as_sqlalchemy(built, exc, psycopg.Error) from exc
+
+    @staticmethod
+    async def _once(
+        pool: AsyncConnectionPool, built: _Built, params: dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        async with pool.connection() as connection:
+            cursor = await connection.execute(built.sql, built.parameters(params))
+            return built.rows(await cursor.fetchall())
+
+
+def _as_sqlalchemy(built: _Built, exc: Exception, base: type[Exception]) -> Exception:
+    """The driver's error as SQLAlchemy's (OperationalError and so on), as the
+    API's outage handler and every caller expect; never with the values."""
+    return sa_exc.DBAPIError.instance(built.sql, None, exc, base, hide_parameters=True)
 
 
 Reader = _SqliteReads | _PostgresReads | None

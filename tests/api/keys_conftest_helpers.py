@@ -1,29 +1,19 @@
-"""Shared by the keys, users and audit API tests: signing in, headers, fresh hot reads.
+"""Shared by the keys, users and audit API tests: signing in and headers.
 
-The access-token path reads through `admin_app.hot_reads`, whose pools and
-connections belong to the event loops of TestClients that come and go.
-`fresh_hot_reads` drops them before and after a test; the test modules
-use it as an autouse fixture.
+(`api_client`, in conftest.py, drops the hot reads' pools and connections
+before each client and after each test.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from admin_app import hot_reads
 from tests.conftest import PASSWORD
 
 ApiClient = Callable[..., TestClient]
-
-
-def fresh_hot_reads() -> Iterator[None]:
-    """Body of an autouse fixture: no hot-read pool leaks into or out of a test."""
-    hot_reads.forget()
-    yield
-    hot_reads.forget()
 
 
 def bearer(credential: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ password check or the mailbox.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,11 +30,6 @@ MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 PROXY = "10.9.9.9"
 WRONG = "not the password at all"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def race(n: int, call: Callable[[], Any]) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from admin_app.mail import outbox
 from admin_app.models import User
 from admin_app.services.accounts import signup
-from tests.api import keys_conftest_helpers as h
 from tests.api.test_api_limits import PROXY, behind_proxy, from_ip
 from tests.support.smtp import SmtpServer
 
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.both_databases
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 PASSWORD = "a long enough passphrase 42"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _body(n: int, email: str | None = None) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,11 +30,6 @@ EVENT_KEYS = {
     "user_agent",
     "detail",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _page(client: TestClient, headers: dict[str, str], **params: object) -> dict[str, Any]:

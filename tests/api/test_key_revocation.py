@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -27,11 +27,6 @@ pytestmark = pytest.mark.both_databases
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 NEW_PASSWORD = "a completely different phrase"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _keys(client: TestClient, username: str, count: int = 2) -> list[str]:

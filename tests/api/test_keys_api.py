@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,11 +28,6 @@ MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 CREATED_KEYS = {"id", "key", "prefix", "permissions", "expires_at"}
 LISTED_KEYS = {"id", "name", "prefix", "permissions", "created_at", "last_used_at", "expires_at"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _create(client: TestClient, headers: dict[str, str], *permissions: str, **extra: Any) -> Any:

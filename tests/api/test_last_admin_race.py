@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,11 +30,6 @@ pytestmark = pytest.mark.both_databases
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 HOLD_SECONDS = 0.3
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 @pytest.fixture

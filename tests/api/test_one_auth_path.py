@@ -5,7 +5,7 @@ query for an access token and no hop to a worker thread."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,11 +25,6 @@ pytestmark = pytest.mark.both_databases
 
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[Any]:

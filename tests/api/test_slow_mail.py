@@ -19,7 +19,6 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from admin_app.models import User
-from tests.api import keys_conftest_helpers as h
 from tests.support.postgres import free_port
 
 # On SQLite and PostgreSQL (see tests/conftest.py): concurrent writes while a mail is held: SQLite
@@ -41,11 +40,6 @@ class HeldMail:
         while not self.release.is_set():
             await asyncio.sleep(0.01)
         return "250 OK"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 @pytest.fixture

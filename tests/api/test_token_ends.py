@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import itsdangerous
@@ -31,11 +31,6 @@ pytestmark = pytest.mark.both_databases
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _claims(token: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,11 +42,6 @@ USER_KEYS = {
     "locked",
 }
 NEW_PASSWORD = "a completely fresh passphrase"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hot_reads() -> Iterator[None]:
-    yield from h.fresh_hot_reads()
 
 
 def _ok(answer: Any, status: int = 200) -> Any:

@@ -108,6 +108,21 @@ def _lock_moments(moment: dt.datetime) -> dict[str, dt.datetime]:
     return moments | {"lock_max": moment + dt.timedelta(seconds=MAX_LOCK_SECONDS)}
 
 
+_NONCE: Any = sa.bindparam("nonce")
+
+
+def _first_attempt(dialect: str, *, streak: int) -> Any:
+    """The row a budget starts with: one attempt counted, now."""
+    return upsert(dialect).values(
+        key=sa.bindparam("key"),
+        failures=1,
+        streak=streak,
+        window_start=_at("moment"),
+        updated_at=_at("moment"),
+        nonce=_NONCE,
+    )
+
+
 # Built once per dialect and flags, as every sign-in attempt runs them: making
 # these CASE expressions anew cost more than the database's work for them.
 @functools.lru_cache(maxsize=16)
@@ -122,25 +137,20 @@ def _subject_upsert(dialect: str, *, hard: bool, force: bool) -> Any:
         )
     )
     counted = sa.case((c.updated_at < _at("quiet_before"), 1), else_=c.failures + 1)
-    nonce: Any = sa.bindparam("nonce")
-    statement = upsert(dialect).values(
-        key=sa.bindparam("key"),
-        failures=1,
-        streak=1,
-        window_start=_at("moment"),
-        updated_at=_at("moment"),
-        nonce=nonce,
+    return (
+        _first_attempt(dialect, streak=1)
+        .on_conflict_do_update(
+            index_elements=[c.key],
+            set_={
+                "failures": sa.case((refuse, c.failures), else_=counted),
+                "streak": sa.case((refuse, c.streak), else_=c.streak + 1),
+                "blocked_until": sa.case((refuse, c.blocked_until), else_=_lock_until(counted)),
+                "updated_at": sa.case((refuse, c.updated_at), else_=_at("moment")),
+                "nonce": sa.case((refuse, c.nonce), else_=_NONCE),
+            },
+        )
+        .returning(c.nonce, c.streak, c.blocked_until)
     )
-    return statement.on_conflict_do_update(
-        index_elements=[c.key],
-        set_={
-            "failures": sa.case((refuse, c.failures), else_=counted),
-            "streak": sa.case((refuse, c.streak), else_=c.streak + 1),
-            "blocked_until": sa.case((refuse, c.blocked_until), else_=_lock_until(counted)),
-            "updated_at": sa.case((refuse, c.updated_at), else_=_at("moment")),
-            "nonce": sa.case((refuse, c.nonce), else_=nonce),
-        },
-    ).returning(c.nonce, c.streak, c.blocked_until)
 
 
 @functools.lru_cache(maxsize=16)
@@ -153,31 +163,26 @@ def _address_upsert(dialect: str, *, force: bool) -> Any:
     )
     stale = c.window_start < _at("window_before")
     counted = sa.case((stale, 1), else_=c.failures + 1)
-    nonce: Any = sa.bindparam("nonce")
-    statement = upsert(dialect).values(
-        key=sa.bindparam("key"),
-        failures=1,
-        streak=0,
-        window_start=_at("moment"),
-        updated_at=_at("moment"),
-        nonce=nonce,
+    return (
+        _first_attempt(dialect, streak=0)
+        .on_conflict_do_update(
+            index_elements=[c.key],
+            set_={
+                "failures": sa.case((refuse, c.failures), else_=counted),
+                "window_start": sa.case(
+                    (refuse, c.window_start), (stale, _at("moment")), else_=c.window_start
+                ),
+                "blocked_until": sa.case(
+                    (refuse, c.blocked_until),
+                    (counted >= ADDRESS_FAILURES_PER_WINDOW, _at("window_end")),
+                    else_=c.blocked_until,
+                ),
+                "updated_at": _at("moment"),
+                "nonce": sa.case((refuse, c.nonce), else_=_NONCE),
+            },
+        )
+        .returning(c.nonce, c.blocked_until)
     )
-    return statement.on_conflict_do_update(
-        index_elements=[c.key],
-        set_={
-            "failures": sa.case((refuse, c.failures), else_=counted),
-            "window_start": sa.case(
-                (refuse, c.window_start), (stale, _at("moment")), else_=c.window_start
-            ),
-            "blocked_until": sa.case(
-                (refuse, c.blocked_until),
-                (counted >= ADDRESS_FAILURES_PER_WINDOW, _at("window_end")),
-                else_=c.blocked_until,
-            ),
-            "updated_at": _at("moment"),
-            "nonce": sa.case((refuse, c.nonce), else_=nonce),
-        },
-    ).returning(c.nonce, c.blocked_until)
 
 
 def _take_subject(
