@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import PASSWORD, AppServer, MailServer, path_is, unique
 
@@ -62,6 +63,9 @@ RING_JS = """() => {
   }
   return 'no visible focus indicator on ' + el.outerHTML.slice(0, 160);
 }"""
+
+IN_MENU_JS = """() => !!document.activeElement
+  && !!document.activeElement.closest('[role=menu]')"""
 
 IN_DIALOG_JS = """() => !!document.activeElement
   && !!document.activeElement.closest('[role=dialog],[role=alertdialog]')"""
@@ -108,14 +112,29 @@ def tab_to(page: Page, name: str | re.Pattern[str], *, back: bool = False, limit
 
 
 def menu_to(page: Page, name: str, *, limit: int = 10) -> None:
-    """In an open menu, move with the arrow keys to the item `name`."""
+    """In an open menu, move with the arrow keys to the item `name`.
+
+    Each step first waits for focus to be inside the menu: on a loaded machine
+    the menu opens (and focuses its first item) after its animation frame, and
+    a dialog that closed just before may hand focus back to the trigger late,
+    which closes a non-modal menu; ArrowDown on the trigger opens it again.
+    """
+    seen: list[str] = []
     for _ in range(limit):
+        try:
+            page.wait_for_function(IN_MENU_JS, timeout=3000)
+        except PlaywrightTimeoutError:
+            seen.append(f"(outside the menu: {focused_name(page)})")
+            press(page, "ArrowDown")
+            continue
         if page.evaluate("() => document.activeElement?.getAttribute('role')") == "menuitem":
             assert_focus_visible(page)
-            if focused_name(page) == name:
+            current = focused_name(page)
+            seen.append(current)
+            if current == name:
                 return
         press(page, "ArrowDown")
-    raise AssertionError(f"no menu item {name!r}")
+    raise AssertionError(f"no menu item {name!r}; stops: {seen}")
 
 
 def choose(page: Page, name: str) -> None:
