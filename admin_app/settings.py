@@ -16,16 +16,20 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from admin_app.env_values import SettingsError, choice, flag, integer, text
+from admin_app.factor_settings import (
+    FactorSettings,
+    MailNotices,
+    load_factor_settings,
+    load_mail_notices,
+)
+
 log = logging.getLogger(__name__)
 
 AUTH_MODES = ("otp", "password", "password+otp")
 APP_ENVS = ("development", "production")
 SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
 MIN_SECRET_BYTES = 32
-
-
-class SettingsError(Exception):
-    """A variable of the environment is missing or wrong; the message says which."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -74,6 +78,8 @@ class Settings:
     github_token_url: str
     github_api_url: str
     extensions: tuple[str, ...] = ()
+    factors: FactorSettings = dataclasses.field(default_factory=FactorSettings)
+    notices: MailNotices = dataclasses.field(default_factory=MailNotices)
 
     @property
     def is_production(self) -> bool:
@@ -139,43 +145,6 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
-    value = env.get(name, "").strip()
-    return value if value else default
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
-    raw = _str(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}.") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, not {value}.")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = _str(env, name)
-    if raw is None:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name} must be true or false, not {raw!r}.")
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = (_str(env, name) or default).lower()
-    if value not in allowed:
-        listed = ", ".join(allowed)
-        raise SettingsError(f"{name}={value!r} is not allowed; use one of: {listed}.")
-    return value
-
-
 def _networks(raw: str | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     networks = []
     for item in (raw or "").split(","):
@@ -190,7 +159,7 @@ def _networks(raw: str | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
 
 
 def _app_url(env: Mapping[str, str]) -> str:
-    url = (_str(env, "APP_URL") or "http://localhost:3000").rstrip("/")
+    url = (text(env, "APP_URL") or "http://localhost:3000").rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(
@@ -206,8 +175,8 @@ def _app_env(env: Mapping[str, str], app_url: str) -> tuple[str, str]:
     defaults (a generated secret, the mailbox) by accident: without APP_ENV,
     only a loopback APP_URL means development.
     """
-    if _str(env, "APP_ENV") is not None:
-        return _choice(env, "APP_ENV", "development", APP_ENVS), ""
+    if text(env, "APP_ENV") is not None:
+        return choice(env, "APP_ENV", "development", APP_ENVS), ""
     if is_loopback_host(urlsplit(app_url).hostname or ""):
         return "development", ""
     return "production", (
@@ -217,7 +186,7 @@ def _app_env(env: Mapping[str, str], app_url: str) -> tuple[str, str]:
 
 
 def _jwt_secret(env: Mapping[str, str], app_env: str, why: str, data_dir: Path) -> str:
-    secret = _str(env, "JWT_SECRET")
+    secret = text(env, "JWT_SECRET")
     if secret is not None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long.")
@@ -231,7 +200,7 @@ def _jwt_secret(env: Mapping[str, str], app_env: str, why: str, data_dir: Path) 
 
 
 def _smtp_host(env: Mapping[str, str], auth_mode: str, app_env: str, why: str) -> str | None:
-    host = _str(env, "SMTP_HOST")
+    host = text(env, "SMTP_HOST")
     if host is None and app_env == "production" and auth_mode in ("otp", "password+otp"):
         raise SettingsError(
             f"SMTP_HOST is required in production{why}: AUTH_MODE={auth_mode} mails a code "
@@ -271,8 +240,8 @@ def _development_secret(path: Path) -> str:
 def _oauth(env: Mapping[str, str]) -> tuple[OAuthProvider, ...]:
     providers = []
     for name in ("google", "github", "microsoft"):
-        client_id = _str(env, f"{name.upper()}_CLIENT_ID")
-        client_secret = _str(env, f"{name.upper()}_CLIENT_SECRET")
+        client_id = text(env, f"{name.upper()}_CLIENT_ID")
+        client_secret = text(env, f"{name.upper()}_CLIENT_SECRET")
         if client_id and client_secret:
             providers.append(
                 OAuthProvider(name=name, client_id=client_id, client_secret=client_secret)
@@ -306,13 +275,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     app_url = _app_url(env)
     app_env, why_production = _app_env(env, app_url)
-    auth_mode = _choice(env, "AUTH_MODE", "otp", AUTH_MODES)
-    data_dir = Path(_str(env, "DATA_DIR") or ".admin_app").resolve()
-    app_name = _header_safe("APP_NAME", _str(env, "APP_NAME", "Admin")) or "Admin"
-    max_age = _int(env, "SESSION_COOKIE_MAX_AGE", 0)
+    auth_mode = choice(env, "AUTH_MODE", "otp", AUTH_MODES)
+    data_dir = Path(text(env, "DATA_DIR") or ".admin_app").resolve()
+    app_name = _header_safe("APP_NAME", text(env, "APP_NAME", "Admin")) or "Admin"
+    max_age = integer(env, "SESSION_COOKIE_MAX_AGE", 0)
     jwt_secret = _jwt_secret(env, app_env, why_production, data_dir)
     smtp_host = _smtp_host(env, auth_mode, app_env, why_production)
-    smtp_security = _choice(env, "SMTP_SECURITY", "starttls", SMTP_SECURITY_MODES)
+    smtp_security = choice(env, "SMTP_SECURITY", "starttls", SMTP_SECURITY_MODES)
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[smtp_security]
     return Settings(
         app_env=app_env,
@@ -320,42 +289,44 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         app_url=app_url,
         data_dir=data_dir,
         auth_mode=auth_mode,
-        signup_enabled=_bool(env, "SIGNUP_ENABLED", True),
-        database_url=_str(env, "DATABASE_URL") or f"sqlite:///{data_dir / 'admin_app.db'}",
-        redis_url=_str(env, "REDIS_URL"),
+        signup_enabled=flag(env, "SIGNUP_ENABLED", True),
+        database_url=text(env, "DATABASE_URL") or f"sqlite:///{data_dir / 'admin_app.db'}",
+        redis_url=text(env, "REDIS_URL"),
         jwt_secret=jwt_secret,
         session_cookie_max_age=max_age or None,
         # NIST SP 800-63B AAL2: re-authenticate after 30 minutes without activity.
-        session_idle_timeout=_int(env, "SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60),
-        audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 400, minimum=30),
-        access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60, minimum=1),
-        refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, minimum=1),
-        refresh_reuse_grace=_int(env, "REFRESH_REUSE_GRACE_SECONDS", 10),
-        otp_ttl=_int(env, "OTP_TTL_SECONDS", 10 * 60, minimum=1),
-        password_min_length=_int(env, "PASSWORD_MIN_LENGTH", 12, minimum=8),
-        argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 19 * 1024, minimum=8),
-        argon2_time_cost=_int(env, "ARGON2_TIME_COST", 2, minimum=1),
-        argon2_parallelism=_int(env, "ARGON2_PARALLELISM", 1, minimum=1),
-        trusted_proxies=_networks(_str(env, "TRUSTED_PROXIES")),
+        session_idle_timeout=integer(env, "SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60),
+        audit_retention_days=integer(env, "AUDIT_RETENTION_DAYS", 400, minimum=30),
+        access_token_ttl=integer(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60, minimum=1),
+        refresh_token_ttl=integer(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, minimum=1),
+        refresh_reuse_grace=integer(env, "REFRESH_REUSE_GRACE_SECONDS", 10),
+        otp_ttl=integer(env, "OTP_TTL_SECONDS", 10 * 60, minimum=1),
+        password_min_length=integer(env, "PASSWORD_MIN_LENGTH", 12, minimum=8),
+        argon2_memory_kib=integer(env, "ARGON2_MEMORY_KIB", 19 * 1024, minimum=8),
+        argon2_time_cost=integer(env, "ARGON2_TIME_COST", 2, minimum=1),
+        argon2_parallelism=integer(env, "ARGON2_PARALLELISM", 1, minimum=1),
+        trusted_proxies=_networks(text(env, "TRUSTED_PROXIES")),
         smtp_host=smtp_host,
-        smtp_port=_int(env, "SMTP_PORT", default_port, minimum=1),
-        smtp_username=_str(env, "SMTP_USERNAME"),
-        smtp_password=_str(env, "SMTP_PASSWORD"),
+        smtp_port=integer(env, "SMTP_PORT", default_port, minimum=1),
+        smtp_username=text(env, "SMTP_USERNAME"),
+        smtp_password=text(env, "SMTP_PASSWORD"),
         smtp_security=smtp_security,
-        mail_from=_header_safe("MAIL_FROM", _str(env, "MAIL_FROM", "admin@localhost"))
+        mail_from=_header_safe("MAIL_FROM", text(env, "MAIL_FROM", "admin@localhost"))
         or "admin@localhost",
-        superadmin_email=_str(env, "SUPERADMIN_EMAIL"),
-        superadmin_password=_str(env, "SUPERADMIN_PASSWORD"),
+        superadmin_email=text(env, "SUPERADMIN_EMAIL"),
+        superadmin_password=text(env, "SUPERADMIN_PASSWORD"),
         oauth=_oauth(env),
-        microsoft_tenant=_str(env, "MICROSOFT_TENANT", "common") or "common",
-        google_server_metadata_url=_str(env, "GOOGLE_SERVER_METADATA_URL"),
-        microsoft_server_metadata_url=_str(env, "MICROSOFT_SERVER_METADATA_URL"),
-        github_authorize_url=_str(env, "GITHUB_AUTHORIZE_URL")
+        microsoft_tenant=text(env, "MICROSOFT_TENANT", "common") or "common",
+        google_server_metadata_url=text(env, "GOOGLE_SERVER_METADATA_URL"),
+        microsoft_server_metadata_url=text(env, "MICROSOFT_SERVER_METADATA_URL"),
+        github_authorize_url=text(env, "GITHUB_AUTHORIZE_URL")
         or "https://github.com/login/oauth/authorize",
-        github_token_url=_str(env, "GITHUB_TOKEN_URL")
+        github_token_url=text(env, "GITHUB_TOKEN_URL")
         or "https://github.com/login/oauth/access_token",
-        github_api_url=(_str(env, "GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
-        extensions=_modules(_str(env, "APP_EXTENSIONS")),
+        github_api_url=(text(env, "GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        extensions=_modules(text(env, "APP_EXTENSIONS")),
+        factors=load_factor_settings(env),
+        notices=load_mail_notices(env),
     )
 
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from admin_app.models.api_key import ApiKey
 from admin_app.models.audit import AuditEvent
 from admin_app.models.code import OneTimeCode
+from admin_app.models.factor import FreshProof, RecoveryCode, TotpFactor, TrustedBrowser
 from admin_app.models.oauth_account import OAuthAccount
 from admin_app.models.rate_limit import RateLimit
 from admin_app.models.reset_link import ResetLink
@@ -18,13 +19,17 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuthSession",
+    "FreshProof",
     "HandoffTicket",
     "OAuthAccount",
     "OneTimeCode",
     "RateLimit",
+    "RecoveryCode",
     "RefreshToken",
     "ResetLink",
     "Role",
+    "TotpFactor",
+    "TrustedBrowser",
     "User",
     "UserRole",
     "metadata",

@@ -44,3 +44,5 @@ class HandoffTicket(SQLModel, table=True):
     )
     expires_at: dt.datetime
     used_at: dt.datetime | None = Field(default=None)
+    # The user ticked "trust this browser": the route sets that cookie too.
+    trust_browser: bool = Field(default=False)
