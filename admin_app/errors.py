@@ -166,11 +166,31 @@ class EmailNotVerified(DomainError):
 
 
 class ProofNeeded(DomainError):
-    code = "reauth_required"
+    """A sensitive change without a fresh proof ("sudo mode"): prove it is you, then retry."""
+
+    code = "reauthentication_required"
     message = (
-        "Prove it is you first: sign in again (within the last 10 minutes) "
-        "or enter a code sent to your email."
+        "Confirm it is you first: enter your password, a code from your authenticator app, "
+        "a recovery code, or a code sent to your email."
     )
+
+
+class MfaEnrolmentRequired(DomainError):
+    code = "mfa_enrollment_required"
+    message = (
+        "This account must add an authenticator app before it can be used: "
+        "sign in with a browser to add one."
+    )
+
+
+class MethodNotAvailable(DomainError):
+    code = "method_not_available"
+    message = "That way of confirming is not available for this sign-in."
+
+
+class TooManyFactors(DomainError):
+    code = "too_many_factors"
+    message = "This account has as many authenticator apps as it may have. Remove one first."
 
 
 # --- One-time codes and links --------------------------------------------
@@ -183,6 +203,14 @@ class WrongCode(DomainError):
         self.tries_left = tries_left
         plural = "try" if tries_left == 1 else "tries"
         super().__init__(f"That code is not right. {tries_left} {plural} left.", field="code")
+
+
+class WrongFactorCode(DomainError):
+    code = "incorrect_factor_code"
+    message = "That code is not right."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, field="code")
 
 
 class CodeExpired(DomainError):

@@ -88,3 +88,10 @@ def send_password_changed(settings: Settings, *, to: str, sender: Sender | None 
         app_name=settings.app_name, login_url=f"{settings.app_url}/login"
     )
     _send(settings, to, rendered, sender)
+
+
+def send_rendered(
+    settings: Settings, *, to: str, rendered: templates.Rendered, sender: Sender | None = None
+) -> None:
+    """Send words rendered elsewhere (the security notices, `mail.notices`)."""
+    _send(settings, to, rendered, sender)

@@ -8,6 +8,7 @@ import html
 PURPOSE_WORDS = {
     "signin": ("sign-in", "sign in"),
     "mfa": ("sign-in verification", "finish signing in"),
+    "factor": ("sign-in verification", "finish signing in"),
     "signup": ("sign-up", "confirm your email and create your account"),
     "confirm": ("confirmation", "confirm a change to your account security"),
 }

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-PURPOSES = ("jwt", "code-hmac", "throttle-hmac", "oauth-state")
+PURPOSES = ("jwt", "code-hmac", "throttle-hmac", "oauth-state", "totp-seal", "recovery-hmac")
 SALT = b"admin_app/v1"
 LENGTH = 32
 

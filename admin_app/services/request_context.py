@@ -9,6 +9,8 @@ import dataclasses
 class RequestContext:
     ip: str = ""
     user_agent: str = ""
+    # The browser's "trust this browser" cookie, if it sent one (factors/trusted.py).
+    trusted_browser: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
     def cli(cls) -> RequestContext:

@@ -17,6 +17,7 @@ from admin_app.errors import (
     WeakPassword,
 )
 from admin_app.models import AuthSession, User
+from admin_app.services import devices
 from admin_app.services.access import api_tokens, browser_sessions, principals
 from admin_app.services.accounts import profile
 from admin_app.services.accounts.hasher import passwords
@@ -210,7 +211,7 @@ def test_live_sessions_name_the_device_and_mark_this_one(
     ],
 )
 def test_device_names(agent: str, device: str) -> None:
-    assert profile.describe_device(agent) == device
+    assert devices.describe_device(agent) == device
 
 
 def test_sign_out_others(db: Session, settings: Settings, make_user: MakeUser) -> None:

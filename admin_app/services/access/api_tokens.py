@@ -20,6 +20,7 @@ from admin_app.models import RefreshToken, User
 from admin_app.security import tokens
 from admin_app.security.randomness import new_id
 from admin_app.services import on_record
+from admin_app.services.access import fresh_proofs
 from admin_app.services.access.token_families import revoke_family
 from admin_app.services.audit import trail
 from admin_app.services.request_context import RequestContext
@@ -107,6 +108,8 @@ def issue_pair(
     """A new token family for a user who has passed every sign-in stage."""
     assert user.id is not None
     row = _new_row(session, settings, user_id=user.id, family_id=new_id(), row_id=new_id())
+    # A sign-in is a proof: the family may make sensitive changes for a while.
+    fresh_proofs.mark(session, holder=fresh_proofs.family_holder(row.family_id), user_id=user.id)
     trail.record(
         session, kind="signin.succeeded", ctx=ctx, user_id=user.id, method=method, client="api"
     )

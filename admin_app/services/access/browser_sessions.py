@@ -21,7 +21,7 @@ from admin_app.models import AuthSession, HandoffTicket, Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security import tokens
 from admin_app.security.randomness import digest, new_id, new_token
-from admin_app.services.access import permissions
+from admin_app.services.access import fresh_proofs, permissions
 from admin_app.services.audit import trail
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
@@ -73,11 +73,26 @@ def start(
         user_agent=ctx.user_agent[:512],
     )
     session.execute(sa.insert(_sessions), [row.model_dump()])
+    # A sign-in is a proof: the session may make sensitive changes for a while.
+    fresh_proofs.mark(session, holder=fresh_proofs.session_holder(row.id), user_id=user_id)
     return row
 
 
-def issue_handoff(session: Session, *, session_id: str) -> str:
-    """A single-use ticket, valid for seconds, that a browser trades for the cookie."""
+def new_device(session: Session, *, user_id: int, user_agent: str) -> bool:
+    """Whether no earlier session of the user came from this browser (its User-Agent).
+
+    False for a user with no session at all yet: their first sign-in is not news.
+    """
+    seen = session.execute(
+        sa.select(_sessions.c.user_agent).where(_sessions.c.user_id == user_id).distinct()
+    ).scalars()
+    agents = set(seen)
+    return bool(agents) and user_agent[:512] not in agents
+
+
+def issue_handoff(session: Session, *, session_id: str, trust_browser: bool = False) -> str:
+    """A single-use ticket, valid for seconds, that a browser trades for the cookie
+    (and, with `trust_browser`, for a "trust this browser" cookie as well)."""
     ticket = new_token()
     session.execute(
         sa.insert(HandoffTicket.__table__),  # type: ignore[attr-defined]
@@ -86,13 +101,27 @@ def issue_handoff(session: Session, *, session_id: str) -> str:
             "session_id": session_id,
             "expires_at": now() + dt.timedelta(seconds=HANDOFF_TTL_SECONDS),
             "used_at": None,
+            "trust_browser": trust_browser,
         },
     )
     return ticket
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Redeemed:
+    cookie: str
+    user_id: int
+    trust_browser: bool
+
+
 def redeem_handoff(session: Session, *, settings: Settings, ticket: str) -> str | None:
-    """The cookie value for `ticket`, or None when it is unknown, used or stale.
+    """The cookie value for `ticket`, or None when it is unknown, used or stale."""
+    redeemed = redeem(session, settings=settings, ticket=ticket)
+    return redeemed.cookie if redeemed else None
+
+
+def redeem(session: Session, *, settings: Settings, ticket: str) -> Redeemed | None:
+    """What `ticket` hands over, or None when it is unknown, used or stale.
 
     The ticket is marked used by one conditional UPDATE, so two requests racing
     with the same ticket cannot both win.
@@ -110,14 +139,16 @@ def redeem_handoff(session: Session, *, settings: Settings, ticket: str) -> str 
             )
         )
         .values(used_at=moment)
-        .returning(col(HandoffTicket.session_id))
+        .returning(col(HandoffTicket.session_id), col(HandoffTicket.trust_browser))
     ).first()
     if claimed is None:
         return None
     row = session.get(AuthSession, claimed[0])
     if row is None or row.revoked_at is not None:
         return None
-    return cookie_token(settings, row)
+    return Redeemed(
+        cookie=cookie_token(settings, row), user_id=row.user_id, trust_browser=bool(claimed[1])
+    )
 
 
 def cookie_token(settings: Settings, row: AuthSession) -> str:

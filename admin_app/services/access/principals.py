@@ -20,6 +20,7 @@ from admin_app.errors import NotAuthenticated, PermissionDenied
 from admin_app.models import RefreshToken, Role, User, UserRole
 from admin_app.security import tokens
 from admin_app.services.access import permissions
+from admin_app.services.access.fresh_proofs import family_holder
 from admin_app.services.access.reads import ENGINE, Reader, SessionReader, run_inline
 from admin_app.settings import Settings
 
@@ -36,6 +37,9 @@ class Principal:
     roles: list[str]
     permissions: list[str]
     via_key: bool = False
+    # What a fresh proof is kept under ("sudo mode", access/fresh_proofs.py):
+    # the browser session or the token family; None for an API key.
+    proof_holder: str | None = None
 
     def require(self, permission: str) -> None:
         """PermissionDenied unless this principal holds `permission`."""
@@ -126,6 +130,7 @@ def principal_from_rows(
         mfa_enabled=mfa,
         roles=roles,
         permissions=permissions.for_roles(roles),
+        proof_holder=family_holder(family) if family is not None else None,
     )
 
 

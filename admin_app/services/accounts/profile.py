@@ -15,6 +15,7 @@ from admin_app.models import AuthSession, User
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
+from admin_app.services.devices import describe_device
 from admin_app.services.email_codes.code_step import CodeSent, send_code
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import reauth
@@ -127,40 +128,6 @@ def send_password_code(
         payload={"identifier": user.email, "action": ACTION_SET},
         sender=sender,
     )
-
-
-def describe_device(user_agent: str) -> str:
-    ua = user_agent.lower()
-    browser = next(
-        (
-            name
-            for key, name in [
-                ("edg/", "Edge"),
-                ("firefox/", "Firefox"),
-                ("chrome/", "Chrome"),
-                ("safari/", "Safari"),
-                ("curl/", "curl"),
-                ("python", "Python"),
-            ]
-            if key in ua
-        ),
-        "Browser",
-    )
-    system = next(
-        (
-            name
-            for key, name in [
-                ("windows", "Windows"),
-                ("android", "Android"),
-                ("iphone", "iPhone"),
-                ("mac os", "macOS"),
-                ("linux", "Linux"),
-            ]
-            if key in ua
-        ),
-        "",
-    )
-    return f"{browser} on {system}" if system else browser
 
 
 def live_sessions(session: Session, *, user_id: int, current_id: str | None) -> list[SessionInfo]:

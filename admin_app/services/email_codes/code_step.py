@@ -34,6 +34,11 @@ class CodeSent:
     # Seconds the face should wait (on its event loop) before answering: an
     # unknown address's stand-in for the time a real mail takes.
     delay: float = 0.0
+    # How this step may be met (signin/plan.py `Method`), first the one offered
+    # first, and whether the email code has gone out (a factor step mails it
+    # only when the user picks it).
+    methods: tuple[str, ...] = ("email",)
+    mailed: bool = True
 
 
 def code_sent(row: OneTimeCode, *, sent_to: str | None = None) -> CodeSent:

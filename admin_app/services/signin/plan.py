@@ -13,6 +13,13 @@ A provider's identity (OAuth) stands in for identify and password, never for
 the code. `code_due` is the one rule of when the code stage runs; `stages.py`
 runs the stages, the code step (`email_codes.code_step`) is shared with
 sign-up and MFA, and every face asks here instead of reading AUTH_MODE.
+
+After the first factor, `second_steps` says what is left: a list of steps,
+each met by any one of its methods. A user with an authenticator app meets
+the code stage with it (or a recovery code), the email code staying one of
+the choices where the mode or the user's MFA uses it; `EMAIL_CODE_ALWAYS`
+keeps the email code required in `password+otp`, before the app. In `otp`
+mode the email code is the first factor, and the app is a step after it.
 """
 
 from __future__ import annotations
@@ -57,3 +64,29 @@ def stages_for(settings: Settings, *, mfa_enabled: bool) -> tuple[Stage, ...]:
     if route[-1] is not Stage.DONE:
         route.append(Stage.DONE)
     return tuple(route)
+
+
+class Method(enum.StrEnum):
+    """How a second step is met."""
+
+    TOTP = "totp"
+    RECOVERY = "recovery"
+    EMAIL = "email"
+
+
+STRONG = (Method.TOTP, Method.RECOVERY)
+EMAIL_ONLY = (Method.EMAIL,)
+
+
+def second_steps(
+    settings: Settings, *, mfa_enabled: bool, has_strong: bool, mailbox_proved: bool
+) -> tuple[tuple[Method, ...], ...]:
+    """The steps left after the first factor; each is met by one of its methods."""
+    email_due = code_due(settings, mfa_enabled=mfa_enabled) and not mailbox_proved
+    if not has_strong:
+        return (EMAIL_ONLY,) if email_due else ()
+    # password+otp is the mode with a password and a code at every sign-in.
+    always = settings.uses_passwords and settings.code_at_every_signin
+    if email_due and always and settings.factors.email_code_always:
+        return (EMAIL_ONLY, STRONG)
+    return (STRONG + EMAIL_ONLY,) if email_due else (STRONG,)

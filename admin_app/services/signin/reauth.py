@@ -1,28 +1,65 @@
-"""Proof for sensitive changes by a signed-in user (SPEC sections 3 and 11).
+"""Fresh proof for sensitive changes ("sudo mode", SPEC sections 3 and 11).
 
-A current-password check spends the account's sign-in budget like any
-password sign-in (throttle.py), taken before argon2 runs: a stolen session
-is not a faster way to guess the password. Where there is no password to
-check, proof is a sign-in within the last 10 minutes or a fresh code.
+Changing the password, adding or removing a factor, new recovery codes, a new
+API key, and an admin granting Admin or making a reset link need a proof of
+who is asking within the last REAUTH_MINUTES: a sign-in, the password, a code
+from an authenticator app, a recovery code, or a code sent to the email.
+
+A proof belongs to its *holder*: the browser session, or the API token
+family (every access token of one sign-in). Signing in is a proof; so is
+`reauthenticate`. An API key is exempt: making one took a fresh proof, and
+the scripts that hold one have nobody to ask.
+
+A current-password or factor check spends the account's sign-in budget like
+any sign-in (throttle.py), taken before argon2 runs: a stolen session is not
+a faster way to guess the password.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import Session
 
-from admin_app.clock import now
-from admin_app.errors import InvalidCredentials, ProofNeeded, UnknownCodeSession
-from admin_app.models import AuthSession, User
+from admin_app.errors import InvalidCredentials, MethodNotAvailable, ProofNeeded, UnknownCodeSession
+from admin_app.mail.senders import Sender
+from admin_app.models import User
 from admin_app.services import on_record
+from admin_app.services.access.fresh_proofs import is_fresh, mark, session_holder
+from admin_app.services.access.principals import Principal
 from admin_app.services.accounts.hasher import passwords
+from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
+from admin_app.services.email_codes.code_step import CodeSent, send_code
+from admin_app.services.factors import recovery, totp, tries
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
-RECENT_SIGN_IN = dt.timedelta(minutes=10)
+ACTION = "reauthenticate"
+METHODS = ("password", "totp", "recovery", "email")
+
+
+def require_fresh(session: Session, *, settings: Settings, actor: Principal) -> None:
+    """ProofNeeded unless `actor` proved who it is within the window (API keys are exempt)."""
+    if actor.via_key:
+        return
+    if not is_fresh(session, settings=settings, holder=actor.proof_holder, user_id=actor.user_id):
+        raise ProofNeeded()
+
+
+def methods_for(session: Session, *, user: User) -> tuple[str, ...]:
+    """The proofs this user can give, in the order the pages offer them."""
+    assert user.id is not None
+    has_app = bool(totp.list_apps(session, user_id=user.id))
+    return tuple(
+        method
+        for method, held in (
+            ("password", user.password_hash is not None),
+            ("totp", has_app),
+            ("recovery", has_app and recovery.left(session, user_id=user.id) > 0),
+            ("email", True),
+        )
+        if held
+    )
 
 
 def check_current_password(
@@ -49,14 +86,112 @@ def check_current_password(
     session.commit()
 
 
-def recently_signed_in(session: Session, *, user: User, session_id: str | None) -> bool:
-    row = session.get(AuthSession, session_id) if session_id else None
-    return (
-        row is not None
-        and row.user_id == user.id
-        and row.revoked_at is None
-        and row.created_at > now() - RECENT_SIGN_IN
+def send_code_for(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    ctx: RequestContext,
+    action: str = ACTION,
+    sender: Sender | None = None,
+) -> CodeSent:
+    """A "confirm" code to the user's address, good only for `action`."""
+    return send_code(
+        session,
+        settings=settings,
+        user=user,
+        purpose="confirm",
+        ctx=ctx,
+        payload={"identifier": user.email, "action": action},
+        sender=sender,
     )
+
+
+def check_code(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    action: str,
+    otp_session_id: str | None,
+    code: str | None,
+) -> None:
+    """The right code of a "confirm" flow for `action`; raises otherwise."""
+    if not otp_session_id or not code:
+        raise ProofNeeded()
+    row = code_store.pending(session, otp_session_id)
+    if (
+        row.user_id != user.id
+        or row.purpose != "confirm"
+        or code_store.payload_of(row).get("action") != action
+    ):
+        raise UnknownCodeSession()
+    code_store.verify(session, settings=settings, code_id=otp_session_id, code=code)
+
+
+def reauthenticate(
+    session: Session,
+    *,
+    settings: Settings,
+    actor: Principal,
+    user: User,
+    method: str,
+    ctx: RequestContext,
+    password: str | None = None,
+    code: str | None = None,
+    otp_session_id: str | None = None,
+) -> None:
+    """Prove who is asking (`method`: password, totp, recovery or email); the holder is fresh."""
+    assert user.id is not None and user.id == actor.user_id
+    if actor.proof_holder is None:
+        # An API key has nothing to refresh, and needs nothing (require_fresh).
+        raise MethodNotAvailable("An API key cannot re-authenticate; it needs no fresh proof.")
+    if method not in methods_for(session, user=user):
+        raise MethodNotAvailable()
+    if method == "password":
+        check_current_password(
+            session,
+            settings=settings,
+            user=user,
+            password=password or "",
+            ctx=ctx,
+            failed_kind="reauth.failed",
+            message="That password is not right.",
+            field="password",
+        )
+    elif method == "totp":
+        tries.paid(
+            session,
+            settings=settings,
+            user=user,
+            ctx=ctx,
+            failed_kind="reauth.failed",
+            check=lambda: totp.check(session, settings=settings, user_id=user.id, code=code or ""),
+            method=method,
+        )
+    elif method == "recovery":
+        tries.paid(
+            session,
+            settings=settings,
+            user=user,
+            ctx=ctx,
+            failed_kind="reauth.failed",
+            check=lambda: (
+                recovery.use(session, settings=settings, user_id=user.id, code=code or "") or None
+            ),
+            method=method,
+        )
+    else:
+        check_code(
+            session,
+            settings=settings,
+            user=user,
+            action=ACTION,
+            otp_session_id=otp_session_id,
+            code=code,
+        )
+    mark(session, holder=actor.proof_holder, user_id=user.id)
+    trail.record(session, kind="reauth.succeeded", ctx=ctx, user_id=user.id, method=method)
 
 
 def prove(
@@ -69,16 +204,16 @@ def prove(
     otp_session_id: str | None,
     code: str | None,
 ) -> None:
-    """A recent sign-in, or the right code of a "confirm" flow for `action`; else ProofNeeded."""
-    if recently_signed_in(session, user=user, session_id=session_id):
+    """A fresh proof of the browser session, or the right code of a "confirm" flow for `action`."""
+    assert user.id is not None
+    holder = session_holder(session_id) if session_id else None
+    if is_fresh(session, settings=settings, holder=holder, user_id=user.id):
         return
-    if not otp_session_id or not code:
-        raise ProofNeeded()
-    row = code_store.pending(session, otp_session_id)
-    if (
-        row.user_id != user.id
-        or row.purpose != "confirm"
-        or code_store.payload_of(row).get("action") != action
-    ):
-        raise UnknownCodeSession()
-    code_store.verify(session, settings=settings, code_id=otp_session_id, code=code)
+    check_code(
+        session,
+        settings=settings,
+        user=user,
+        action=action,
+        otp_session_id=otp_session_id,
+        code=code,
+    )

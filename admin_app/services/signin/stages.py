@@ -17,18 +17,21 @@ from admin_app.errors import (
     CodeUsedUp,
     DomainError,
     InvalidCredentials,
+    MethodNotAvailable,
+    MfaEnrolmentRequired,
     SignupCompleted,
     UnknownCodeSession,
     WrongCode,
 )
-from admin_app.mail import outbox
+from admin_app.mail import notices, outbox
 from admin_app.mail.senders import Sender
-from admin_app.models import AuthSession, User
+from admin_app.models import AuthSession, OneTimeCode, User
 from admin_app.services import on_record
-from admin_app.services.access import browser_sessions
+from admin_app.services.access import api_tokens, browser_sessions
 from admin_app.services.accounts import signup
 from admin_app.services.accounts.users import find_by_identifier
 from admin_app.services.audit import trail
+from admin_app.services.devices import describe_device
 from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import (
     CodeSent,
@@ -38,9 +41,10 @@ from admin_app.services.email_codes.code_step import (
     send_code,
     shown_address,
 )
+from admin_app.services.factors import policy, trusted
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import password_stage, plan
+from admin_app.services.signin import password_stage, plan, second_step
 from admin_app.settings import Settings
 
 MAX_IDENTIFIER = password_stage.MAX_IDENTIFIER
@@ -90,7 +94,7 @@ def begin(
     user = password_stage.check_password(
         session, settings=settings, identifier=identifier, password=password or "", ctx=ctx
     )
-    due = code_if_due(
+    due = second_step.after_first_factor(
         session, settings=settings, user=user, ctx=ctx, payload=payload, sender=sender
     )
     if due is not None:
@@ -108,18 +112,10 @@ def code_if_due(
     payload: dict[str, object],
     sender: Sender | None = None,
 ) -> CodeSent | None:
-    """After the first factor (a password, a provider's identity): the code stage
-    when `plan` says one is due, else None (the user has passed every stage)."""
-    if plan.after_first_factor(settings, mfa_enabled=user.mfa_enabled) is plan.Stage.DONE:
-        return None
-    return send_code(
-        session,
-        settings=settings,
-        user=user,
-        purpose="mfa",
-        ctx=ctx,
-        payload=payload,
-        sender=sender,
+    """After a provider's identity (the first factor): the next step when one is
+    due, else None (the user has passed every stage)."""
+    return second_step.after_first_factor(
+        session, settings=settings, user=user, ctx=ctx, payload=payload, sender=sender
     )
 
 
@@ -132,6 +128,11 @@ def resend(
     sender: Sender | None = None,
 ) -> CodeSent:
     """A fresh code for a waiting sign-in or sign-up (after the cooldown)."""
+    waiting = code_store.pending(session, otp_session_id)
+    if waiting.purpose == second_step.FACTOR:
+        return second_step.mail_code(
+            session, settings=settings, otp_session_id=otp_session_id, ctx=ctx, sender=sender
+        )
     issued = code_store.reissue(session, settings=settings, code_id=otp_session_id, ip=ctx.ip)
     row = issued.row
     payload = code_store.payload_of(row)
@@ -145,13 +146,22 @@ def resend(
 
 
 def complete(
-    session: Session, *, settings: Settings, otp_session_id: str, code: str, ctx: RequestContext
-) -> User:
-    """Second stage: the mailed code. Returns the signed-in (or newly signed-up) user.
+    session: Session,
+    *,
+    settings: Settings,
+    otp_session_id: str,
+    code: str,
+    ctx: RequestContext,
+    method: str | None = None,
+    sender: Sender | None = None,
+) -> User | CodeSent:
+    """A step after the first: the mailed code, or a factor by `method`.
 
-    The try is taken from the account's (or identifier's) and the address's
-    budgets before the code is compared. A right code reopens an account
-    locked by 100 failures: it proves the mailbox, which the lock cannot.
+    Returns the signed-in (or newly signed-up) user, or the next step when one
+    is left (an authenticator app after the email code). The try is taken from
+    the account's (or identifier's) and the address's budgets before the code
+    is compared. A right email code reopens an account locked by 100 failures:
+    it proves the mailbox, which the lock cannot.
     """
     try:
         row = code_store.pending(session, otp_session_id)
@@ -161,6 +171,15 @@ def complete(
         ):
             raise SignupCompleted() from None
         raise
+    if row.purpose == second_step.FACTOR:
+        user, then = second_step.complete(
+            session, settings=settings, row=row, method=method, code=code, ctx=ctx
+        )
+        return _next_or_user(
+            session, settings=settings, user=user, steps=then, row=row, ctx=ctx, sender=sender
+        )
+    if method not in (None, plan.Method.EMAIL):
+        raise MethodNotAvailable()
     if row.purpose not in SIGN_IN_PURPOSES:
         # A "confirm" code (turning MFA off) must never stand in for a sign-in.
         raise UnknownCodeSession()
@@ -197,22 +216,125 @@ def complete(
             raise InvalidCredentials()
         user = found
     throttle.succeeded(session, taken)
+    if row.purpose == "signin":
+        # otp mode: the code was the first factor; an authenticator app may follow.
+        due = second_step.after_first_factor(
+            session,
+            settings=settings,
+            user=user,
+            ctx=ctx,
+            payload={"identifier": identifier},
+            mailbox_proved=True,
+            sender=sender,
+        )
+        return user if due is None else due
+    if row.purpose == "mfa":
+        then = tuple(tuple(step) for step in payload.get("then", ()))
+        return _next_or_user(
+            session, settings=settings, user=user, steps=then, row=row, ctx=ctx, sender=sender
+        )
     return user
+
+
+def _next_or_user(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    steps: second_step.Steps,
+    row: OneTimeCode,
+    ctx: RequestContext,
+    sender: Sender | None,
+) -> User | CodeSent:
+    due = second_step.take_next(
+        session,
+        settings=settings,
+        user=user,
+        steps=steps,
+        ctx=ctx,
+        payload=code_store.payload_of(row),
+        sender=sender,
+    )
+    return user if due is None else due
 
 
 def finish(
     session: Session, *, settings: Settings, user: User, ctx: RequestContext, method: str
 ) -> AuthSession:
-    """Open a browser session for a user who has passed every stage."""
+    """Open a browser session for a user who has passed every stage.
+
+    A browser this user never signed in from before gets a mail saying so
+    (not the very first sign-in of an account: every browser is new then).
+    """
     assert user.id is not None
+    new_device = browser_sessions.new_device(session, user_id=user.id, user_agent=ctx.user_agent)
     row = browser_sessions.start(session, settings=settings, user_id=user.id, ctx=ctx)
     trail.record(session, kind="signin.succeeded", ctx=ctx, user_id=user.id, method=method)
+    if new_device:
+        notices.tell(
+            session,
+            settings=settings,
+            to=user.email,
+            event=notices.Event.NEW_SIGNIN,
+            ctx=ctx,
+            user_id=user.id,
+            device=describe_device(ctx.user_agent),
+            ip=ctx.ip,
+        )
     return row
 
 
 def browser_ticket(
-    session: Session, *, settings: Settings, user: User, ctx: RequestContext, method: str
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    ctx: RequestContext,
+    method: str,
+    trust_browser: bool = False,
 ) -> str:
-    """Finish the sign-in for a browser: a hand-off ticket for the cookie route."""
+    """Finish the sign-in for a browser: a hand-off ticket for the cookie route.
+
+    `trust_browser` (ticked after a second step) makes the route set the
+    "trust this browser" cookie as well.
+    """
     row = finish(session, settings=settings, user=user, ctx=ctx, method=method)
-    return browser_sessions.issue_handoff(session, session_id=row.id)
+    trust = trust_browser and trusted.offered(settings)
+    return browser_sessions.issue_handoff(session, session_id=row.id, trust_browser=trust)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HandedOff:
+    cookie: str
+    # The "trust this browser" cookie's value, when the user asked for it.
+    trusted_browser: str | None
+
+
+def hand_off(
+    session: Session, *, settings: Settings, ticket: str, ctx: RequestContext
+) -> HandedOff | None:
+    """Redeem a hand-off ticket: the session cookie, and a trusted-browser cookie if asked."""
+    redeemed = browser_sessions.redeem(session, settings=settings, ticket=ticket)
+    if redeemed is None:
+        return None
+    token = None
+    user = session.get(User, redeemed.user_id) if redeemed.trust_browser else None
+    if user is not None:
+        token = trusted.trust(session, settings=settings, user=user, ctx=ctx)
+        trail.record(session, kind="browser.trusted", ctx=ctx, user_id=user.id)
+    return HandedOff(cookie=redeemed.cookie, trusted_browser=token)
+
+
+def api_tokens_for(
+    session: Session, *, settings: Settings, user: User, ctx: RequestContext, method: str
+) -> api_tokens.TokenPair:
+    """Finish the sign-in for an API client: a token pair.
+
+    A user the MFA policy covers who has no authenticator app yet is refused:
+    the app is added in a browser, at the next sign-in there.
+    """
+    assert user.id is not None
+    if policy.enrolment_due(session, settings=settings, user=user):
+        on_record.audit(session, kind="signin.refused", ctx=ctx, user_id=user.id, reason="mfa")
+        raise MfaEnrolmentRequired()
+    return api_tokens.issue_pair(session, settings=settings, user=user, ctx=ctx, method=method)

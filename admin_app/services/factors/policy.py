@@ -1,0 +1,30 @@
+"""MFA_REQUIRED: whom the policy covers, and who must add a strong factor now.
+
+`none` covers nobody, `admins` the Admins, `all` everyone. A covered user
+without an authenticator app is sent to add one at their next sign-in,
+before any page (ui guard), and gets no API tokens until then.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from admin_app.models import User
+from admin_app.models.user import ADMIN_ROLE
+from admin_app.services.accounts.users import role_names
+from admin_app.services.factors import totp
+from admin_app.settings import Settings
+
+
+def covers(settings: Settings, *, is_admin: bool) -> bool:
+    required = settings.factors.mfa_required
+    return required == "all" or (required == "admins" and is_admin)
+
+
+def enrolment_due(session: Session, *, settings: Settings, user: User) -> bool:
+    """Whether `user` must add an authenticator app before going anywhere."""
+    assert user.id is not None
+    if settings.factors.mfa_required == "none":
+        return False
+    is_admin = ADMIN_ROLE in role_names(session, user.id)
+    return covers(settings, is_admin=is_admin) and not totp.list_apps(session, user_id=user.id)
