@@ -195,40 +195,24 @@ def _email_changed(
     # Both addresses hear of it: the old one is where a hijacker's change is noticed.
     if to.casefold() not in (old.casefold(), new.casefold()):
         raise ValueError("an email change is mailed to its old and its new address")
-    mails = [
-        (
-            new,
-            words.email_changed_mail(
-                app_name=app, when=when, old_email=old, new_email=new, to_old=False
-            ),
+
+    def mail(to_old: bool) -> Rendered:
+        return words.email_changed_mail(
+            app_name=app, when=when, old_email=old, new_email=new, to_old=to_old
         )
-    ]
-    if old.casefold() != new.casefold():
-        mails.insert(
-            0,
-            (
-                old,
-                words.email_changed_mail(
-                    app_name=app, when=when, old_email=old, new_email=new, to_old=True
-                ),
-            ),
-        )
-    return mails
+
+    if old.casefold() == new.casefold():
+        return [(new, mail(False))]
+    return [(old, mail(True)), (new, mail(False))]
 
 
 def _listen(session: Session) -> None:
     if session.info.get(_LISTENING):
         return
     session.info[_LISTENING] = True
-    sa_event.listen(session, "before_commit", _before_commit)
+    sa_event.listen(session, "after_commit", _after_commit)
     sa_event.listen(session, "after_soft_rollback", _after_soft_rollback)
     sa_event.listen(session, "after_transaction_end", _after_transaction_end)
-
-
-def _before_commit(session: Session) -> None:
-    session.flush()
-    for mail in session.info.pop(_PENDING, []):
-        _send(mail)
 
 
 def _after_commit(session: Session) -> None:

@@ -65,12 +65,12 @@ class TrustedBrowser(SQLModel, table=True):
 
 
 class FreshProof(SQLModel, table=True):
-    """When the holder (a browser session or an API token family) last proved
-    who it is: a sign-in, a password, a factor. Sensitive changes need one
-    within REAUTH_MINUTES."""
+    """Until when the holder (a browser session or an API token family) may make
+    sensitive changes: REAUTH_MINUTES after it last proved who it is (a
+    sign-in, the password, a factor)."""
 
     __tablename__ = "fresh_proofs"
 
     holder: str = Field(primary_key=True, max_length=80)
     user_id: int = Field(sa_column=_owner())
-    proved_at: dt.datetime = Field(default_factory=now)
+    fresh_until: dt.datetime

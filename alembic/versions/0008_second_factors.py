@@ -69,7 +69,7 @@ def upgrade() -> None:
         'fresh_proofs',
         _text('holder', 80),
         _owner(),
-        sa.Column('proved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('fresh_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('holder'),
     )
     op.create_index('ix_fresh_proofs_user_id', 'fresh_proofs', ['user_id'])

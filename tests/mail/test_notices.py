@@ -154,6 +154,7 @@ def test_nothing_is_sent_before_the_commit(
     assert len(smtp_server.inbox.to(ADA)) == 1
 
 
+@pytest.mark.both_databases
 def test_nothing_is_sent_after_a_rollback(
     db: Session, settings: Settings, smtp_server: SmtpServer
 ) -> None:
@@ -175,6 +176,7 @@ def test_a_session_closed_without_commit_sends_nothing(
     assert _nothing_to(smtp_server)
 
 
+@pytest.mark.both_databases
 def test_a_rolled_back_savepoint_takes_its_mail_with_it(
     db: Session, settings: Settings, smtp_server: SmtpServer
 ) -> None:
@@ -241,6 +243,7 @@ def _failures(engine: Engine) -> list[AuditEvent]:
         return list(session.exec(select(AuditEvent).where(AuditEvent.kind == "mail.failed")))
 
 
+@pytest.mark.both_databases
 def test_a_mail_server_that_is_down_does_not_fail_the_commit(
     db: Session,
     engine: Engine,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin_app.clock import now
 from admin_app.models import User
-from admin_app.services.access import principals
+from admin_app.services.access import fresh_proofs, principals
 from admin_app.services.access.principals import Principal
 
 
@@ -22,7 +26,13 @@ def count_rows(source: Engine | Session, model: type[Any]) -> int:
         return int(fresh.execute(query).scalar_one())
 
 
-def principal_of(db: Session, user: User) -> Principal:
-    """Who `user` is to the services, read through `db`."""
+def principal_of(db: Session, user: User, *, fresh: bool = True) -> Principal:
+    """Who `user` is to the services, read through `db`: as if just signed in
+    (a fresh proof, for sensitive changes), or, `fresh=False`, long ago."""
     assert user.id is not None
-    return principals.principal_for_user(db, user_id=user.id, stamp=None)
+    found = principals.principal_for_user(db, user_id=user.id, stamp=None)
+    holder = fresh_proofs.session_holder(f"test-{secrets.token_hex(8)}")
+    if fresh:
+        until = now() + dt.timedelta(minutes=10)
+        fresh_proofs.mark(db, holder=holder, user_id=user.id, until=until)
+    return dataclasses.replace(found, proof_holder=holder)

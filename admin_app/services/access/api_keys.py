@@ -27,7 +27,7 @@ from admin_app.errors import (
     ValidationFailed,
 )
 from admin_app.models import ApiKey, User
-from admin_app.services.access import permissions
+from admin_app.services.access import fresh_proofs, permissions
 from admin_app.services.access.principals import (
     PRINCIPAL_QUERY,
     Principal,
@@ -110,9 +110,13 @@ def create(
     expires_at: dt.datetime | None,
     ctx: RequestContext,
 ) -> CreatedKey:
-    """A new key; the full key is in the result and nowhere else, ever."""
+    """A new key; the full key is in the result and nowhere else, ever.
+
+    A sensitive change: it needs a fresh proof of who is asking.
+    """
     require_signed_in(owner)
     owner.require(permissions.API_KEYS_WRITE)
+    fresh_proofs.require(session, actor=owner)
     name = " ".join(name.split())
     if not name or len(name) > 100:
         raise ValidationFailed("Give the key a name of at most 100 characters.", field="name")

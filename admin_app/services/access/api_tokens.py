@@ -109,7 +109,12 @@ def issue_pair(
     assert user.id is not None
     row = _new_row(session, settings, user_id=user.id, family_id=new_id(), row_id=new_id())
     # A sign-in is a proof: the family may make sensitive changes for a while.
-    fresh_proofs.mark(session, holder=fresh_proofs.family_holder(row.family_id), user_id=user.id)
+    fresh_proofs.mark(
+        session,
+        holder=fresh_proofs.family_holder(row.family_id),
+        user_id=user.id,
+        until=fresh_proofs.fresh_until(settings),
+    )
     trail.record(
         session, kind="signin.succeeded", ctx=ctx, user_id=user.id, method=method, client="api"
     )

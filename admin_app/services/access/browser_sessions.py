@@ -74,7 +74,12 @@ def start(
     )
     session.execute(sa.insert(_sessions), [row.model_dump()])
     # A sign-in is a proof: the session may make sensitive changes for a while.
-    fresh_proofs.mark(session, holder=fresh_proofs.session_holder(row.id), user_id=user_id)
+    fresh_proofs.mark(
+        session,
+        holder=fresh_proofs.session_holder(row.id),
+        user_id=user_id,
+        until=fresh_proofs.fresh_until(settings),
+    )
     return row
 
 

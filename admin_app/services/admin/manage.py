@@ -16,12 +16,19 @@ from admin_app.mail import outbox
 from admin_app.mail.senders import Sender
 from admin_app.models import User
 from admin_app.models.user import ADMIN_ROLE
-from admin_app.services.access import api_keys, browser_sessions, permissions, token_families
+from admin_app.services.access import (
+    api_keys,
+    browser_sessions,
+    fresh_proofs,
+    permissions,
+    token_families,
+)
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import reset_links, users
 from admin_app.services.admin import last_admin
 from admin_app.services.admin.directory import UserRow, get_row
 from admin_app.services.audit import trail
+from admin_app.services.factors import account as factor_account
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
@@ -115,6 +122,7 @@ def update(
         assert user.id is not None
         is_admin = ADMIN_ROLE in users.role_names(session, user.id)
         if changes.is_admin and not is_admin:
+            fresh_proofs.require(session, actor=actor)
             users.grant_role(session, user_id=user.id, role=ADMIN_ROLE)
             trail.record(
                 session,
@@ -182,8 +190,12 @@ def create(
 def reset_link(
     session: Session, *, actor: Principal, settings: Settings, user_id: int, ctx: RequestContext
 ) -> reset_links.IssuedLink:
-    """A one-time password-reset link for an admin to hand over (valid 24 h)."""
+    """A one-time password-reset link for an admin to hand over (valid 24 h).
+
+    A sensitive change: it needs a fresh proof of who is asking.
+    """
     actor.require(permissions.USERS_WRITE)
+    fresh_proofs.require(session, actor=actor)
     return reset_links.issue(
         session,
         settings=settings,
@@ -191,6 +203,22 @@ def reset_link(
         ctx=ctx,
         actor_id=actor.user_id,
     )
+
+
+def reset_factors(
+    session: Session, *, actor: Principal, settings: Settings, user_id: int, ctx: RequestContext
+) -> UserRow:
+    """Remove every second factor of a user who lost them (audited, and mailed to them).
+
+    The user signs in with what is left (the password, the email code); the
+    MFA policy then has them add an app again. A sensitive change: it needs
+    a fresh proof of who is asking.
+    """
+    actor.require(permissions.USERS_WRITE)
+    fresh_proofs.require(session, actor=actor)
+    user = users.get(session, user_id)
+    factor_account.reset_all(session, settings=settings, user=user, ctx=ctx, actor_id=actor.user_id)
+    return get_row(session, actor=actor, user_id=user_id)
 
 
 def delete(session: Session, *, actor: Principal, user_id: int, ctx: RequestContext) -> None:

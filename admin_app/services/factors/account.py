@@ -2,7 +2,7 @@
 recovery codes, trusted browsers; and an admin's reset of them all.
 
 Every change here is a sensitive one: adding, removing and new recovery codes
-need a fresh proof (`reauth.require_fresh`), are audited, and are mailed to
+need a fresh proof (`fresh_proofs.require`), are audited, and are mailed to
 the user (`mail.notices`). Recovery codes are made when the first app is
 confirmed, and go when the last app goes (they would open nothing then).
 """
@@ -16,12 +16,12 @@ from sqlmodel import Session
 from admin_app.errors import MethodNotAvailable
 from admin_app.mail import notices
 from admin_app.models import User
+from admin_app.services.access import fresh_proofs
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
 from admin_app.services.factors import recovery, totp, tries, trusted
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import reauth
 from admin_app.settings import Settings
 
 
@@ -78,7 +78,7 @@ def start_app(
     """Begin adding an authenticator app (fresh proof needed, but not while the
     MFA policy makes a just-signed-in user add one)."""
     if not enrolling:
-        reauth.require_fresh(session, settings=settings, actor=actor)
+        fresh_proofs.require(session, actor=actor)
     return totp.start(session, settings=settings, user=_owner(session, actor), name=name)
 
 
@@ -126,7 +126,7 @@ def confirm_app(
 def remove_app(
     session: Session, *, settings: Settings, actor: Principal, factor_id: int, ctx: RequestContext
 ) -> None:
-    reauth.require_fresh(session, settings=settings, actor=actor)
+    fresh_proofs.require(session, actor=actor)
     user = _owner(session, actor)
     assert user.id is not None
     row = totp.remove(session, user_id=user.id, factor_id=factor_id)
@@ -149,7 +149,7 @@ def regenerate_recovery(
     session: Session, *, settings: Settings, actor: Principal, ctx: RequestContext
 ) -> list[str]:
     """Ten new recovery codes; the old ones stop working."""
-    reauth.require_fresh(session, settings=settings, actor=actor)
+    fresh_proofs.require(session, actor=actor)
     user = _owner(session, actor)
     assert user.id is not None
     if not totp.list_apps(session, user_id=user.id):

@@ -1,14 +1,8 @@
-"""Fresh proof for sensitive changes ("sudo mode", SPEC sections 3 and 11).
+"""Proving who is asking again, for sensitive changes ("sudo mode").
 
-Changing the password, adding or removing a factor, new recovery codes, a new
-API key, and an admin granting Admin or making a reset link need a proof of
-who is asking within the last REAUTH_MINUTES: a sign-in, the password, a code
-from an authenticator app, a recovery code, or a code sent to the email.
-
-A proof belongs to its *holder*: the browser session, or the API token
-family (every access token of one sign-in). Signing in is a proof; so is
-`reauthenticate`. An API key is exempt: making one took a fresh proof, and
-the scripts that hold one have nobody to ask.
+`reauthenticate` takes a proof (the password, a code from an authenticator
+app, a recovery code, or a code sent to the email) and makes the holder
+fresh again (`access/fresh_proofs.py` holds the rule and its window).
 
 A current-password or factor check spends the account's sign-in budget like
 any sign-in (throttle.py), taken before argon2 runs: a stolen session is not
@@ -23,7 +17,7 @@ from admin_app.errors import InvalidCredentials, MethodNotAvailable, ProofNeeded
 from admin_app.mail.senders import Sender
 from admin_app.models import User
 from admin_app.services import on_record
-from admin_app.services.access.fresh_proofs import is_fresh, mark, session_holder
+from admin_app.services.access.fresh_proofs import fresh_until, is_fresh, mark, session_holder
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.audit import trail
@@ -36,14 +30,6 @@ from admin_app.settings import Settings
 
 ACTION = "reauthenticate"
 METHODS = ("password", "totp", "recovery", "email")
-
-
-def require_fresh(session: Session, *, settings: Settings, actor: Principal) -> None:
-    """ProofNeeded unless `actor` proved who it is within the window (API keys are exempt)."""
-    if actor.via_key:
-        return
-    if not is_fresh(session, settings=settings, holder=actor.proof_holder, user_id=actor.user_id):
-        raise ProofNeeded()
 
 
 def methods_for(session: Session, *, user: User) -> tuple[str, ...]:
@@ -144,7 +130,7 @@ def reauthenticate(
     """Prove who is asking (`method`: password, totp, recovery or email); the holder is fresh."""
     assert user.id is not None and user.id == actor.user_id
     if actor.proof_holder is None:
-        # An API key has nothing to refresh, and needs nothing (require_fresh).
+        # An API key has nothing to refresh, and needs nothing (fresh_proofs.require).
         raise MethodNotAvailable("An API key cannot re-authenticate; it needs no fresh proof.")
     if method not in methods_for(session, user=user):
         raise MethodNotAvailable()
@@ -190,7 +176,7 @@ def reauthenticate(
             otp_session_id=otp_session_id,
             code=code,
         )
-    mark(session, holder=actor.proof_holder, user_id=user.id)
+    mark(session, holder=actor.proof_holder, user_id=user.id, until=fresh_until(settings))
     trail.record(session, kind="reauth.succeeded", ctx=ctx, user_id=user.id, method=method)
 
 
@@ -207,7 +193,7 @@ def prove(
     """A fresh proof of the browser session, or the right code of a "confirm" flow for `action`."""
     assert user.id is not None
     holder = session_holder(session_id) if session_id else None
-    if is_fresh(session, settings=settings, holder=holder, user_id=user.id):
+    if is_fresh(session, holder=holder, user_id=user.id):
         return
     check_code(
         session,
