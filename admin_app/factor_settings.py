@@ -25,6 +25,10 @@ class FactorSettings:
     # Sensitive changes need a proof (password or factor) this recent.
     reauth_minutes: int = 10
 
+    def mfa_covers(self, *, is_admin: bool) -> bool:
+        """Whether MFA_REQUIRED makes this user have a strong factor."""
+        return self.mfa_required == "all" or (self.mfa_required == "admins" and is_admin)
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MailNotices:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -67,6 +68,15 @@ CTX = RequestContext(ip="203.0.113.7", user_agent="pytest")
 CHEAP_ARGON2 = {"ARGON2_MEMORY_KIB": "8", "ARGON2_TIME_COST": "1", "ARGON2_PARALLELISM": "1"}
 # `make_settings(**DEFAULT_ARGON2)`: no ARGON2_* variable, so the product's defaults.
 DEFAULT_ARGON2: dict[str, Any] = dict.fromkeys(CHEAP_ARGON2)
+# For services that take settings only to word a notice (a new API key's
+# mail): console mail, under the system's temporary directory.
+KEY_SETTINGS = load_settings(
+    {
+        "JWT_SECRET": TEST_SECRET,
+        "DATA_DIR": str(Path(tempfile.gettempdir()) / "admin_app-tests"),
+        **CHEAP_ARGON2,
+    }
+)
 
 DATABASES = ("sqlite", "postgresql")
 

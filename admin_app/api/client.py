@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from admin_app.paths import TRUSTED_BROWSER_COOKIE
 from admin_app.security.client_ip import client_ip
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings, get_settings
@@ -18,6 +19,7 @@ def request_context(request: Request, settings: Settings | None = None) -> Reque
     return RequestContext(
         ip=client_ip(peer, forwarded, settings.trusted_proxies),
         user_agent=request.headers.get("user-agent", ""),
+        trusted_browser=request.cookies.get(TRUSTED_BROWSER_COOKIE),
     )
 
 

@@ -83,13 +83,6 @@ def send_reset_link(settings: Settings, *, to: str, url: str, sender: Sender | N
     _send(settings, to, rendered, sender)
 
 
-def send_password_changed(settings: Settings, *, to: str, sender: Sender | None = None) -> None:
-    rendered = templates.password_changed_mail(
-        app_name=settings.app_name, login_url=f"{settings.app_url}/login"
-    )
-    _send(settings, to, rendered, sender)
-
-
 def send_rendered(
     settings: Settings, *, to: str, rendered: templates.Rendered, sender: Sender | None = None
 ) -> None:

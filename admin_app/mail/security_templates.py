@@ -71,6 +71,8 @@ def password_changed_mail(*, app_name: str, when: dt.datetime, login_url: str) -
         lead=f"The password of your {app_name} account was changed.",
         facts={"When": _when(when)},
         rest=[
+            "Every other session was signed out and your API keys were revoked: "
+            "make new keys for your scripts.",
             "If this was not you, reset your password now from the login page "
             f"({login_url}) and tell an administrator.",
         ],

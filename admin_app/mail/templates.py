@@ -81,15 +81,3 @@ def reset_mail(*, app_name: str, url: str) -> Rendered:
     ]
     text = "\n\n".join([lead, *rest]) + "\n"
     return Rendered(subject, text, _html("Reset your password", lead, None, rest))
-
-
-def password_changed_mail(*, app_name: str, login_url: str) -> Rendered:
-    subject = f"Your {app_name} password was changed"
-    lead = f"The password of your {app_name} account was just changed."
-    rest = [
-        "Every other session was signed out and your API keys were revoked: "
-        "make new keys for your scripts.",
-        f"If this was not you, reset your password now from {login_url} and tell an administrator.",
-    ]
-    text = "\n\n".join([lead, *rest]) + "\n"
-    return Rendered(subject, text, _html("Your password was changed", lead, None, rest))

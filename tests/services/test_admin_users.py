@@ -28,7 +28,7 @@ from admin_app.services.accounts import reset_links, users
 from admin_app.services.accounts.hasher import passwords
 from admin_app.services.admin import directory, manage
 from admin_app.settings import Settings
-from tests.conftest import CTX, PASSWORD
+from tests.conftest import CTX, KEY_SETTINGS, PASSWORD
 from tests.support.db import principal_of
 from tests.support.smtp import SmtpServer
 
@@ -448,6 +448,7 @@ def test_delete_cascades_and_is_audited(
     _update(db, root, grace, is_admin=True)
     key = api_keys.create(
         db,
+        settings=KEY_SETTINGS,
         owner=principal_of(db, grace),
         name="ci",
         wanted=["users:read"],

@@ -19,7 +19,7 @@ from admin_app.models import ApiKey, AuditEvent, User
 from admin_app.services.access import api_keys
 from admin_app.services.access.principals import Principal
 from admin_app.services.admin import manage
-from tests.conftest import CTX
+from tests.conftest import CTX, KEY_SETTINGS
 from tests.support.db import principal_of
 
 MakeUser = Callable[..., User]
@@ -36,7 +36,13 @@ def _create(
     expires_at: dt.datetime | None = None,
 ) -> api_keys.CreatedKey:
     created = api_keys.create(
-        db, owner=principal_of(db, owner), name=name, wanted=wanted, expires_at=expires_at, ctx=CTX
+        db,
+        settings=KEY_SETTINGS,
+        owner=principal_of(db, owner),
+        name=name,
+        wanted=wanted,
+        expires_at=expires_at,
+        ctx=CTX,
     )
     db.commit()
     return created

@@ -17,7 +17,7 @@ from admin_app.services.accounts import reset_links
 from admin_app.services.admin import manage
 from admin_app.services.audit import history, trail
 from admin_app.settings import Settings
-from tests.conftest import CTX
+from tests.conftest import CTX, KEY_SETTINGS
 from tests.support.db import principal_of
 
 # On SQLite and PostgreSQL (see tests/conftest.py): the audit search and the UTC days of
@@ -108,7 +108,13 @@ def test_administrative_events_name_who_did_them(
     root = make_user(password=None, username="root", admin=True)
     ada = make_user(password=None, username="ada")
     key = api_keys.create(
-        db, owner=principal_of(db, root), name="ci", wanted=["audit:read"], expires_at=None, ctx=CTX
+        db,
+        settings=KEY_SETTINGS,
+        owner=principal_of(db, root),
+        name="ci",
+        wanted=["audit:read"],
+        expires_at=None,
+        ctx=CTX,
     )
     api_keys.revoke(db, user_id=root.id or 0, key_id=key.id, ctx=CTX)
     for changes in (

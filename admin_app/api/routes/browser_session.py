@@ -1,4 +1,4 @@
-"""The only routes that set or clear the HttpOnly `token` cookie."""
+"""The only routes that set or clear the HttpOnly `token` (and `trusted_browser`) cookies."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from admin_app.api.client import request_context, same_origin
 from admin_app.api.deps import AppSettings
 from admin_app.db import session_scope
-from admin_app.paths import COOKIE_NAME
+from admin_app.paths import COOKIE_NAME, TRUSTED_BROWSER_COOKIE
 from admin_app.security.redirects import safe_next
 from admin_app.services.access import browser_sessions
+from admin_app.services.factors import trusted
+from admin_app.services.signin import stages
 from admin_app.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -51,18 +53,30 @@ async def hand_off(
     if not same_origin(request, settings):
         return _refuse_cross_site()
 
-    def redeem() -> str | None:
-        with session_scope() as db:
-            return browser_sessions.redeem_handoff(db, settings=settings, ticket=ticket)
+    ctx = request_context(request, settings)
 
-    cookie = await run_in_threadpool(redeem)
+    def redeem() -> stages.HandedOff | None:
+        with session_scope() as db:
+            return stages.hand_off(db, settings=settings, ticket=ticket, ctx=ctx)
+
+    handed = await run_in_threadpool(redeem)
     target = safe_next(next)
-    if cookie is None:
+    if handed is None:
         return RedirectResponse(
             f"/login?error=expired&next={quote(target, safe='/')}", status_code=303
         )
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, settings, cookie)
+    set_session_cookie(response, settings, handed.cookie)
+    if handed.trusted_browser is not None:
+        response.set_cookie(
+            TRUSTED_BROWSER_COOKIE,
+            handed.trusted_browser,
+            max_age=int(trusted.lifetime(settings).total_seconds()),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
     return response
 
 

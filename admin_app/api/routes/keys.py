@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_app.api.deps import Caller, Context, Database
+from admin_app.api.deps import AppSettings, Caller, Context, Database
 from admin_app.api.params import Id
 from admin_app.api.routes.auth import ERRORS
 from admin_app.services.access import api_keys, permissions
@@ -48,13 +48,16 @@ def list_keys(caller: Caller, db: Database) -> list[KeyOut]:
 
 
 @router.post("", status_code=201)
-def create_key(body: KeyIn, caller: Caller, db: Database, ctx: Context) -> CreatedKeyOut:
+def create_key(
+    body: KeyIn, caller: Caller, db: Database, ctx: Context, settings: AppSettings
+) -> CreatedKeyOut:
     """Create a key with a subset of the caller's permissions; `key` is shown only here.
 
     Needs a signed-in user (an access token): an API key cannot create keys.
     """
     created = api_keys.create(
         db,
+        settings=settings,
         owner=caller,
         name=body.name,
         wanted=body.permissions,

@@ -26,6 +26,7 @@ from admin_app.errors import (
     NotFound,
     ValidationFailed,
 )
+from admin_app.mail import notices
 from admin_app.models import ApiKey, User
 from admin_app.services.access import fresh_proofs, permissions
 from admin_app.services.access.principals import (
@@ -36,6 +37,7 @@ from admin_app.services.access.principals import (
 from admin_app.services.access.reads import ENGINE, Reader, SessionReader, run_inline
 from admin_app.services.audit import trail
 from admin_app.services.request_context import RequestContext
+from admin_app.settings import Settings
 
 PREFIX_BYTES = 6
 SECRET_BYTES = 32
@@ -104,6 +106,7 @@ def require_signed_in(actor: Principal) -> None:
 def create(
     session: Session,
     *,
+    settings: Settings,
     owner: Principal,
     name: str,
     wanted: list[str],
@@ -156,6 +159,17 @@ def create(
         key_id=row.id,
         permissions=granted,
     )
+    holder = session.get(User, owner.user_id)
+    if holder is not None:
+        notices.tell(
+            session,
+            settings=settings,
+            to=holder.email,
+            event=notices.Event.API_KEY_CREATED,
+            ctx=ctx,
+            user_id=owner.user_id,
+            key_name=name,
+        )
     return CreatedKey(id=row.id, key=key, prefix=prefix, permissions=granted, expires_at=expires_at)
 
 

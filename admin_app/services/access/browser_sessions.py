@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from admin_app.clock import now
-from admin_app.models import AuthSession, HandoffTicket, Role, User, UserRole
+from admin_app.models import AuthSession, HandoffTicket, Role, TotpFactor, User, UserRole
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security import tokens
 from admin_app.security.randomness import digest, new_id, new_token
@@ -39,6 +39,7 @@ _sessions = AuthSession.__table__  # type: ignore[attr-defined]
 _users = User.__table__  # type: ignore[attr-defined]
 _user_roles = UserRole.__table__  # type: ignore[attr-defined]
 _roles = Role.__table__  # type: ignore[attr-defined]
+_totp = TotpFactor.__table__  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,9 @@ class SessionUser:
     email: str
     is_admin: bool
     permissions: tuple[str, ...] = ()
+    # MFA_REQUIRED covers this user and they have no authenticator app yet:
+    # every page sends them to add one first.
+    needs_factor: bool = False
 
 
 def lifetime_seconds(settings: Settings) -> int:
@@ -174,6 +178,11 @@ _IS_ADMIN = (
     .where(_roles.c.name == ADMIN_ROLE, _user_roles.c.user_id == _users.c.id)
     .exists()
 )
+_HAS_APP = (
+    sa.select(_totp.c.id)
+    .where(_totp.c.user_id == _users.c.id, _totp.c.confirmed_at.is_not(None))
+    .exists()
+)
 _SESSION_USER = (
     sa.select(
         _sessions.c.last_seen_at,
@@ -182,6 +191,7 @@ _SESSION_USER = (
         _users.c.full_name,
         _users.c.email,
         _IS_ADMIN,
+        _HAS_APP,
     )
     .join(_users, _users.c.id == _sessions.c.user_id)
     .where(
@@ -220,7 +230,7 @@ def current_user(
     ).first()
     if row is None or str(row[1]) != claims["sub"]:
         return None
-    last_seen, user_id, username, full_name, email, is_admin = row
+    last_seen, user_id, username, full_name, email, is_admin, has_app = row
     if moment - last_seen > LAST_SEEN_RESOLUTION:
         db.execute(_TOUCH, {"session_id": session_id, "moment": moment})
     return SessionUser(
@@ -232,6 +242,7 @@ def current_user(
         is_admin=bool(is_admin),
         # Every user holds the User role; Admin is the only other one.
         permissions=tuple(permissions.for_roles([USER_ROLE, *([ADMIN_ROLE] if is_admin else [])])),
+        needs_factor=settings.factors.mfa_covers(is_admin=bool(is_admin)) and not has_app,
     )
 
 

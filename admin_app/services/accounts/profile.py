@@ -8,8 +8,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from admin_app.clock import now
-from admin_app.errors import MailNotSent, PasswordsOff
-from admin_app.mail import outbox
+from admin_app.errors import PasswordsOff
 from admin_app.mail.senders import Sender
 from admin_app.models import AuthSession, User
 from admin_app.services.access import browser_sessions
@@ -98,14 +97,6 @@ def change_password(
         ctx=ctx,
         keep_session_id=current_session_id,
     )
-    # The change is kept before the mail goes, never inside its transaction.
-    session.commit()
-    if settings.code_at_every_signin or not settings.mail_is_console:
-        try:
-            outbox.send_password_changed(settings, to=user.email, sender=sender)
-        except MailNotSent:
-            # A notice that cannot go must not undo a change that is made.
-            trail.record(session, kind="mail.failed", ctx=ctx, user_id=user.id, what="password")
 
 
 def send_password_code(

@@ -22,6 +22,7 @@ from admin_app.errors import (
     UsernameTaken,
     ValidationFailed,
 )
+from admin_app.mail import notices
 from admin_app.models import ResetLink, Role, User, UserRole
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security.passwords import check_policy
@@ -273,6 +274,15 @@ def set_password(
         actor_id=actor_id,
         refresh_tokens_revoked=tokens_revoked,
         api_keys_revoked=len(keys_revoked),
+    )
+    # The moved stamp has ended every trusted browser too; the owner is told.
+    notices.tell(
+        session,
+        settings=settings,
+        to=user.email,
+        event=notices.Event.PASSWORD_CHANGED,
+        ctx=ctx,
+        user_id=user.id,
     )
     return PasswordSet(
         sessions_revoked=sessions_revoked,

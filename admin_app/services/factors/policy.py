@@ -16,15 +16,11 @@ from admin_app.services.factors import totp
 from admin_app.settings import Settings
 
 
-def covers(settings: Settings, *, is_admin: bool) -> bool:
-    required = settings.factors.mfa_required
-    return required == "all" or (required == "admins" and is_admin)
-
-
 def enrolment_due(session: Session, *, settings: Settings, user: User) -> bool:
     """Whether `user` must add an authenticator app before going anywhere."""
     assert user.id is not None
     if settings.factors.mfa_required == "none":
         return False
     is_admin = ADMIN_ROLE in role_names(session, user.id)
-    return covers(settings, is_admin=is_admin) and not totp.list_apps(session, user_id=user.id)
+    covered = settings.factors.mfa_covers(is_admin=is_admin)
+    return covered and not totp.list_apps(session, user_id=user.id)

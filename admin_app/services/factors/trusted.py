@@ -22,8 +22,6 @@ from admin_app.security.randomness import digest, new_token
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
-COOKIE_NAME = "trusted_browser"
-
 table = TrustedBrowser.__table__  # type: ignore[attr-defined]
 
 

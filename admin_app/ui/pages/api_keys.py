@@ -12,6 +12,7 @@ from admin_app import paths
 from admin_app.errors import ValidationFailed
 from admin_app.services.access import api_keys, permissions
 from admin_app.services.access.principals import Principal
+from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import field, form_error
 from admin_app.ui.components.one_time_secret import copy_button, reveal, secret_box
 from admin_app.ui.layout import protected_page
@@ -93,7 +94,13 @@ class ApiKeysState(AuthState):
                     raise ValidationFailed("Give the expiry as a date.") from None
                 expires = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
             return api_keys.create(
-                db, owner=me, name=name, wanted=wanted, expires_at=expires, ctx=ctx
+                db,
+                settings=get_settings(),
+                owner=me,
+                name=name,
+                wanted=wanted,
+                expires_at=expires,
+                ctx=ctx,
             )
 
         created = await self._attempt(work, as_principal=True)

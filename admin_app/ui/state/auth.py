@@ -8,6 +8,7 @@ session row on every protected page load.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -21,7 +22,7 @@ from admin_app import paths
 from admin_app.db import read_connection, session_scope
 from admin_app.errors import DomainError
 from admin_app.security.client_ip import client_ip
-from admin_app.services.access import browser_sessions, principals
+from admin_app.services.access import browser_sessions, fresh_proofs, principals
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import hashing_pool
 from admin_app.services.request_context import RequestContext
@@ -59,13 +60,13 @@ async def in_thread(work: Callable[[Any], T], *, read: bool = False, argon2: boo
     return await asyncio.to_thread(run)
 
 
-def token_from_cookie(cookie_header: str) -> str | None:
-    """The `token` cookie's value from a Cookie header, if any."""
+def token_from_cookie(cookie_header: str, name: str = paths.COOKIE_NAME) -> str | None:
+    """A cookie's value (the `token` cookie by default) from a Cookie header, if any."""
     try:
         jar = SimpleCookie(cookie_header)
     except CookieError:
         return None
-    morsel = jar.get(paths.COOKIE_NAME)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
 
 
@@ -110,6 +111,7 @@ class AuthState(rx.State):
                 get_settings().trusted_proxies,
             ),
             user_agent=headers.user_agent,
+            trusted_browser=token_from_cookie(headers.cookie, paths.TRUSTED_BROWSER_COOKIE),
         )
 
     async def _session_user(self) -> browser_sessions.SessionUser | None:
@@ -126,10 +128,12 @@ class AuthState(rx.State):
         if user is None:
             return None
 
-        return await in_thread(
+        found = await in_thread(
             lambda db: principals.principal_for_user(db, user_id=user.user_id, stamp=None),
             read=True,
         )
+        # A fresh proof of this browser session lets it make sensitive changes.
+        return dataclasses.replace(found, proof_holder=fresh_proofs.session_holder(user.session_id))
 
     async def _allowed(self, permission: str) -> Principal | None:
         """The signed-in principal if it holds `permission`, else None.
@@ -227,6 +231,9 @@ class AuthState(rx.State):
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
             return rx.redirect(f"{paths.LOGIN}?next={quote(target, safe='/')}")
+        if user.needs_factor and self.router.url.path != paths.SETUP_MFA:
+            # MFA_REQUIRED: no page before an authenticator app is added.
+            return rx.redirect(paths.SETUP_MFA)
         if page is None or self.refused:
             return None
         return list(page.on_load)
