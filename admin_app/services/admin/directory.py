@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from admin_app.errors import ValidationFailed
-from admin_app.models import Role, User, UserRole
+from admin_app.models import RecoveryCode, Role, TotpFactor, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
 from admin_app.services.access import permissions
 from admin_app.services.access.principals import Principal
@@ -36,6 +36,20 @@ _IS_ADMIN = (
 )
 
 
+_totp = TotpFactor.__table__  # type: ignore[attr-defined]
+_recovery = RecoveryCode.__table__  # type: ignore[attr-defined]
+# Which second factors a user has, for an admin to see (and reset).
+_APPS = (
+    sa.select(sa.func.count())
+    .where(_totp.c.user_id == _users.c.id, _totp.c.confirmed_at.is_not(None))
+    .scalar_subquery()
+)
+_RECOVERY_LEFT = (
+    sa.select(sa.func.count())
+    .where(_recovery.c.user_id == _users.c.id, _recovery.c.used_at.is_(None))
+    .scalar_subquery()
+)
+
 # The columns of a UserRow, for the list and for one user.
 _ROW_COLUMNS = sa.select(
     _users.c.id,
@@ -46,6 +60,8 @@ _ROW_COLUMNS = sa.select(
     _IS_ADMIN.label("is_admin"),
     _users.c.mfa_enabled,
     _users.c.created_at,
+    _APPS.label("authenticator_apps"),
+    _RECOVERY_LEFT.label("recovery_codes_left"),
 )
 
 
@@ -59,6 +75,9 @@ class UserRow:
     is_admin: bool
     mfa_enabled: bool
     created_at: dt.datetime
+    # Second factors: confirmed authenticator apps, unused recovery codes.
+    authenticator_apps: int = 0
+    recovery_codes_left: int = 0
 
 
 def _escape_like(text: str) -> str:
