@@ -54,6 +54,7 @@ def _update(db: Session, actor: User, target: User, **changes: Any) -> directory
             user_id=target.id or 0,
             changes=Changes(**changes),
             ctx=CTX,
+            settings=KEY_SETTINGS,
         )
     except Exception:
         db.rollback()
@@ -233,7 +234,12 @@ def test_every_operation_needs_its_permission(
         lambda: directory.search(db, actor=plain),
         lambda: directory.get_row(db, actor=plain, user_id=target),
         lambda: manage.update(
-            db, actor=plain, user_id=target, changes=Changes(is_admin=True), ctx=CTX
+            db,
+            actor=plain,
+            user_id=target,
+            changes=Changes(is_admin=True),
+            ctx=CTX,
+            settings=KEY_SETTINGS,
         ),
         lambda: manage.delete(db, actor=plain, user_id=target, ctx=CTX),
         lambda: manage.create(
@@ -516,6 +522,7 @@ def test_two_admins_cannot_demote_each_other_at_once(
                     user_id=target.id or 0,
                     changes=Changes(is_admin=False),
                     ctx=CTX,
+                    settings=KEY_SETTINGS,
                 )
                 own.commit()
                 outcomes.append("demoted")

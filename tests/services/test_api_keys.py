@@ -231,6 +231,7 @@ def test_a_key_never_outlives_its_owners_demotion_or_disabling(
         user_id=owner.id or 0,
         changes=manage.UserChanges(is_admin=False),
         ctx=CTX,
+        settings=KEY_SETTINGS,
     )
     db.commit()
     # The owner keeps api_keys:write as a plain User; users:read is gone.
@@ -242,6 +243,7 @@ def test_a_key_never_outlives_its_owners_demotion_or_disabling(
         user_id=owner.id or 0,
         changes=manage.UserChanges(is_active=False),
         ctx=CTX,
+        settings=KEY_SETTINGS,
     )
     db.commit()
     with pytest.raises(NotAuthenticated):

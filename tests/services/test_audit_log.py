@@ -123,7 +123,12 @@ def test_administrative_events_name_who_did_them(
         manage.UserChanges(is_active=False),
     ):
         manage.update(
-            db, actor=principal_of(db, root), user_id=ada.id or 0, changes=changes, ctx=CTX
+            db,
+            actor=principal_of(db, root),
+            user_id=ada.id or 0,
+            changes=changes,
+            ctx=CTX,
+            settings=KEY_SETTINGS,
         )
     reset_links.issue(db, settings=settings, user=ada, ctx=CTX, actor_id=root.id)
     db.commit()

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from admin_app.clock import now
 from admin_app.errors import EmailTaken, UsernameTaken
-from admin_app.mail import outbox
+from admin_app.mail import notices, outbox
 from admin_app.mail.senders import Sender
 from admin_app.models import User
 from admin_app.models.user import ADMIN_ROLE
@@ -65,14 +65,13 @@ def update(
     user_id: int,
     changes: UserChanges,
     ctx: RequestContext,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> UserRow:
-    """Apply an admin's changes; `settings` is needed only to set a password."""
+    """Apply an admin's changes (a new email address is mailed to both addresses)."""
     actor.require(permissions.USERS_WRITE)
     user = users.get(session, user_id)
     new_password = None
     if changes.password is not None:
-        assert settings is not None, "setting a password needs the settings"
         # Checked and hashed before the first write (the policy sees the new names).
         new_password = users.prepare_password(
             settings,
@@ -91,6 +90,19 @@ def update(
         other = users.find_by_identifier(session, email)
         if other is not None and other.id != user.id:
             raise EmailTaken(field="email")
+        if email != user.email:
+            # Both addresses hear of it: the old one may be the owner's only way to know.
+            for address in (user.email, email):
+                notices.tell(
+                    session,
+                    settings=settings,
+                    to=address,
+                    event=notices.Event.EMAIL_CHANGED,
+                    ctx=ctx,
+                    user_id=user.id,
+                    old_email=user.email,
+                    new_email=email,
+                )
         user.email = email
     if changes.full_name is not None:
         user.full_name = users.validate_full_name(changes.full_name)
@@ -147,7 +159,6 @@ def update(
     trail.record(session, kind="user.updated", ctx=ctx, user_id=user.id, actor_id=actor.user_id)
     assert user.id is not None
     if new_password is not None:
-        assert settings is not None
         users.set_password(
             session,
             settings=settings,
@@ -182,7 +193,12 @@ def create(
     assert user.id is not None
     if not active:
         return update(
-            session, actor=actor, user_id=user.id, changes=UserChanges(is_active=False), ctx=ctx
+            session,
+            actor=actor,
+            user_id=user.id,
+            changes=UserChanges(is_active=False),
+            ctx=ctx,
+            settings=settings,
         )
     return get_row(session, actor=actor, user_id=user.id)
 

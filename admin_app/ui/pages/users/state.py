@@ -111,7 +111,14 @@ class UsersState(AuthState):
         target, wanted = int(user_id), manage.UserChanges(**changes)
         ctx = self._request_context()
         done = await self._attempt(
-            lambda db, me: manage.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
+            lambda db, me: manage.update(
+                db,
+                actor=me,
+                user_id=target,
+                changes=wanted,
+                ctx=ctx,
+                settings=get_settings(),
+            ),
             as_principal=True,
         )
         if isinstance(done, Undone):
@@ -155,7 +162,14 @@ class UsersState(AuthState):
         target, ctx = int(self.edit_id), self._request_context()
         wanted = manage.UserChanges(full_name=str(form.get("edit_full_name", "")))
         done = await self._attempt(
-            lambda db, me: manage.update(db, actor=me, user_id=target, changes=wanted, ctx=ctx),
+            lambda db, me: manage.update(
+                db,
+                actor=me,
+                user_id=target,
+                changes=wanted,
+                ctx=ctx,
+                settings=get_settings(),
+            ),
             as_principal=True,
             error="edit_error",
         )
