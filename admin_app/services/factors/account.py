@@ -166,6 +166,22 @@ def regenerate_recovery(
     return codes
 
 
+def recovery_used(session: Session, *, settings: Settings, user: User, ctx: RequestContext) -> None:
+    """A recovery code was spent: audited, and the user is told (with how many are left)."""
+    assert user.id is not None
+    left = recovery.left(session, user_id=user.id)
+    trail.record(session, kind="recovery.used", ctx=ctx, user_id=user.id, left=left)
+    notices.tell(
+        session,
+        settings=settings,
+        to=user.email,
+        event=notices.Event.RECOVERY_CODE_USED,
+        ctx=ctx,
+        user_id=user.id,
+        left=left,
+    )
+
+
 def forget_browser(
     session: Session, *, actor: Principal, browser_id: str, ctx: RequestContext
 ) -> None:

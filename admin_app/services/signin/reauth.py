@@ -23,7 +23,7 @@ from admin_app.services.accounts.hasher import passwords
 from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, send_code
-from admin_app.services.factors import recovery, totp, tries
+from admin_app.services.factors import account, recovery, totp, tries
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
@@ -167,6 +167,7 @@ def reauthenticate(
             ),
             method=method,
         )
+        account.recovery_used(session, settings=settings, user=user, ctx=ctx)
     else:
         check_code(
             session,

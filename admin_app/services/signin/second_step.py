@@ -26,7 +26,6 @@ from admin_app.errors import (
     UnknownCodeSession,
     WrongCode,
 )
-from admin_app.mail import notices
 from admin_app.mail.senders import Sender
 from admin_app.models import OneTimeCode, User
 from admin_app.security.codes import mask_email
@@ -35,7 +34,7 @@ from admin_app.services import on_record
 from admin_app.services.audit import trail
 from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, code_sent, mail_issued, send_code
-from admin_app.services.factors import recovery, totp, tries, trusted
+from admin_app.services.factors import account, recovery, totp, tries, trusted
 from admin_app.services.limits import throttle
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import password_stage, plan
@@ -267,24 +266,8 @@ def complete(
         )
     _consume(session, row)
     if method == plan.Method.RECOVERY:
-        recovery_used(session, settings=settings, user=user, ctx=ctx)
+        account.recovery_used(session, settings=settings, user=user, ctx=ctx)
     return user, then
-
-
-def recovery_used(session: Session, *, settings: Settings, user: User, ctx: RequestContext) -> None:
-    """A recovery code was spent: audited, and the user is told (with how many are left)."""
-    assert user.id is not None
-    left = recovery.left(session, user_id=user.id)
-    trail.record(session, kind="recovery.used", ctx=ctx, user_id=user.id, left=left)
-    notices.tell(
-        session,
-        settings=settings,
-        to=user.email,
-        event=notices.Event.RECOVERY_CODE_USED,
-        ctx=ctx,
-        user_id=user.id,
-        left=left,
-    )
 
 
 def _email_code(
