@@ -171,6 +171,11 @@ class _PostgresReads:
         except psycopg.Error as exc:
             raise _as_sqlalchemy(built, exc, psycopg.Error) from exc
 
+    async def close_here(self) -> None:
+        pool = self.pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+
     @staticmethod
     async def _once(
         pool: AsyncConnectionPool, built: _Built, params: dict[str, Any]
@@ -219,6 +224,17 @@ async def fetch_all(statement: Executable, params: dict[str, Any]) -> list[tuple
     if isinstance(reader, _PostgresReads):
         return await reader.fetch(built, params)
     return reader.fetch(built, params)
+
+
+async def close_here() -> None:
+    """Close this event loop's PostgreSQL pool, before the loop itself ends.
+
+    A loop closed with its pool open cancels the pool's workers mid-task,
+    which can wait for ever on a connection the server dropped.
+    """
+    for reader in list(_current.values()):
+        if isinstance(reader, _PostgresReads):
+            await reader.close_here()
 
 
 def forget() -> None:

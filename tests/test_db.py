@@ -76,10 +76,8 @@ def test_the_loop_reads_even_when_threads_hold_every_pooled_connection(configure
     engine = app_db.get_engine()
     held = [engine.connect() for _ in range(engine.pool.size() + engine.pool._max_overflow)]  # type: ignore[attr-defined]
     try:
-        # A loop of its own, in a thread: Playwright's may be running in this one.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            read = hot_reads.fetch_all(sa.text("SELECT 1"), {})
-            rows = pool.submit(asyncio.run, asyncio.wait_for(read, timeout=5)).result()
+        read = hot_reads.fetch_all(sa.text("SELECT 1"), {})
+        rows = _own_loop(asyncio.wait_for(read, timeout=5))
         assert [tuple(row) for row in rows] == [(1,)]
     finally:
         for connection in held:
@@ -114,9 +112,19 @@ T = TypeVar("T")
 
 
 def _own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run in a thread of its own: Playwright's loop may be running in this one."""
+    """asyncio.run in a thread of its own: Playwright's loop may be running in this one.
+
+    The loop's pool is closed before the loop ends (`hot_reads.close_here`).
+    """
+
+    async def then_close() -> T:
+        try:
+            return await coroutine
+        finally:
+            await hot_reads.close_here()
+
     with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
+        return thread.submit(asyncio.run, then_close()).result()
 
 
 _users = User.__table__  # type: ignore[attr-defined]

@@ -38,7 +38,10 @@ def reset(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Reset:
 def test_reset_asks_for_email_then_password_twice_and_says_what_it_did(reset: Reset) -> None:
     result, _ = reset
     assert result.returncode == 0, result.stderr
-    assert result.stderr == "Email: \nPassword: \nPassword (again): \n"
+    prompts, _, mail = result.stderr.partition("\n\n")
+    assert prompts == "Email: \nPassword: \nPassword (again): "
+    # The owner is told (console mail here, printed after the change is committed).
+    assert "mail to ada@example.com: Your Admin password was changed" in mail
     assert result.stdout == (
         "Password reset for ada; their sessions were signed out and their API keys revoked.\n"
     )
@@ -87,7 +90,8 @@ def test_flags_and_password_on_stdin_reset_without_prompting(
         answers=lines(NEW_PASSWORD),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    # No prompt; only the owner's notice (console mail in this test).
+    assert result.stderr.lstrip().startswith("----- mail to ada@example.com: Your Admin password")
     assert HASHER.verify(seeded_db.user("ada")["password_hash"], NEW_PASSWORD)
     assert seeded_db.live_sessions("ada") == 0
 
