@@ -8,7 +8,17 @@ from starlette.middleware.cors import CORSMiddleware
 from admin_app import __version__
 from admin_app.api import errors, fallback
 from admin_app.api.oauth_state import OAuthState
-from admin_app.api.routes import audit, auth, browser_session, health, info, keys, oauth, users
+from admin_app.api.routes import (
+    audit,
+    auth,
+    browser_session,
+    factors,
+    health,
+    info,
+    keys,
+    oauth,
+    users,
+)
 from admin_app.api.security_headers import SecurityHeaders
 from admin_app.settings import get_settings
 
@@ -47,8 +57,9 @@ def build_api() -> FastAPI:
     # router's routes join the app's own list: an included router is matched
     # as a branch of its own, which costs every request that passes it
     # (benchmarks/README.md, "Where a request's time goes"). APIRouter has
-    # already given each route its prefix, tags and error responses.
-    for module in (health, auth, info, keys, users, audit, browser_session, oauth):
+    # already given each route its prefix, tags and error responses. A
+    # user's own factors and re-authentication are the coldest: last.
+    for module in (health, auth, info, keys, users, audit, browser_session, oauth, factors):
         api.router.routes.extend(module.router.routes)
     fallback.install(api)
     return api

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Short = Field(default=None, max_length=320)
+# How a sign-in step is met (services/signin/plan.py `Method`).
+Method = Literal["email", "totp", "recovery"]
 
 
 class LoginIn(BaseModel):
@@ -31,7 +33,10 @@ class VerifyOtpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     otp_session_id: str = Field(max_length=64)
+    # A 6-digit code, or a recovery code (14 characters with its dashes).
     code: str = Field(max_length=16)
+    # Which of the step's `methods` the code is for; the first offered when left out.
+    method: Method | None = None
 
 
 class ResendOtpIn(BaseModel):
@@ -69,6 +74,13 @@ class OtpRequiredOut(BaseModel):
     expires_in: int
     sent_to: str
     resend_in: int
+    # How this step may be met, the one to offer first first: ["email"] for a
+    # mailed code; ["totp", "recovery"] (and "email" where the mode or the
+    # user's MFA uses it) for a second factor.
+    methods: list[Method] = Field(default=["email"])
+    # Whether the email code has gone out: a factor step mails it only when
+    # asked (`/auth/resend-otp`).
+    code_mailed: bool = True
 
 
 class MeOut(BaseModel):

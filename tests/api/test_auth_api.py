@@ -22,7 +22,15 @@ MakeUser = Callable[..., User]
 Travel = Callable[[float], None]
 
 PAIR_KEYS = {"status", "access_token", "refresh_token", "token_type", "expires_in"}
-OTP_KEYS = {"status", "otp_session_id", "expires_in", "sent_to", "resend_in"}
+OTP_KEYS = {
+    "status",
+    "otp_session_id",
+    "expires_in",
+    "sent_to",
+    "resend_in",
+    "methods",
+    "code_mailed",
+}
 ME_KEYS = {"id", "username", "full_name", "email", "mfa_enabled", "roles", "permissions"}
 
 
@@ -45,6 +53,8 @@ def _otp_required(answer: Any, expires_in: int = 600) -> dict[str, Any]:
         60,
     )
     assert isinstance(body["otp_session_id"], str) and body["otp_session_id"]
+    # Users without an authenticator app: the mailed code is the only way.
+    assert (body["methods"], body["code_mailed"]) == (["email"], True)
     return dict(body)
 
 

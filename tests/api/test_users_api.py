@@ -39,6 +39,8 @@ USER_KEYS = {
     "is_admin",
     "mfa_enabled",
     "created_at",
+    "authenticator_apps",
+    "recovery_codes_left",
     "locked",
 }
 NEW_PASSWORD = "a completely fresh passphrase"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +13,7 @@ from admin_app.api.schemas import (
     ErrorOut,
     LoginIn,
     MeOut,
+    Method,
     OtpRequiredOut,
     RefreshIn,
     ResendOtpIn,
@@ -38,6 +40,8 @@ def _otp_required(sent: CodeSent) -> OtpRequiredOut:
         expires_in=sent.expires_in,
         sent_to=sent.sent_to,
         resend_in=sent.resend_in,
+        methods=cast(list[Method], list(sent.methods)),
+        code_mailed=sent.mailed,
     )
 
 
@@ -57,7 +61,7 @@ def _login(body: LoginIn, ctx: RequestContext, settings: Settings) -> TokensOut 
         if isinstance(outcome, CodeSent):
             return outcome
         return _tokens(
-            api_tokens.issue_pair(db, settings=settings, user=outcome, ctx=ctx, method="password")
+            stages.api_tokens_for(db, settings=settings, user=outcome, ctx=ctx, method="password")
         )
 
 
@@ -92,21 +96,43 @@ async def me(request: Request) -> Response:
 async def login(body: LoginIn, ctx: Context, settings: AppSettings) -> TokensOut | OtpRequiredOut:
     """Sign in with an email or username (and a password in password modes).
 
-    Answers the token pair, or `otp_required` when a code was mailed: then
-    call `/auth/verify-otp`. Unknown users get the same answers as wrong
-    passwords.
+    Answers the token pair, or `otp_required` when a second step is due: a
+    mailed code (`methods: ["email"]`), or a second factor (`methods` lists
+    `totp`, `recovery` and maybe `email`; `code_mailed` false until the email
+    code is asked for with `/auth/resend-otp`). Then call `/auth/verify-otp`.
+    Unknown users get the same answers as wrong passwords. 403
+    `mfa_enrollment_required` when the MFA policy wants an authenticator app
+    this user has not added yet (add it in a browser).
     """
     outcome = await hashing_pool.admitted(_login, body, ctx, settings)
     return await _answered(outcome) if isinstance(outcome, CodeSent) else outcome
 
 
 @router.post("/verify-otp")
-def verify_otp(body: VerifyOtpIn, db: Database, ctx: Context, settings: AppSettings) -> TokensOut:
-    """Finish a sign-in or sign-up with the mailed 6-digit code."""
-    user = stages.complete(
-        db, settings=settings, otp_session_id=body.otp_session_id, code=body.code, ctx=ctx
+def verify_otp(
+    body: VerifyOtpIn, db: Database, ctx: Context, settings: AppSettings
+) -> TokensOut | OtpRequiredOut:
+    """Meet a sign-in step: the mailed 6-digit code, or a second factor by `method`.
+
+    `method` is one of the step's `methods` (`email`, `totp`, `recovery`);
+    left out, the first of them. Answers the token pair, or `otp_required`
+    again with a new `otp_session_id` when another step is due (such as an
+    authenticator code after the email code). Finishes sign-ups too.
+    """
+    outcome = stages.complete(
+        db,
+        settings=settings,
+        otp_session_id=body.otp_session_id,
+        code=body.code,
+        ctx=ctx,
+        method=body.method,
     )
-    return _tokens(api_tokens.issue_pair(db, settings=settings, user=user, ctx=ctx, method="code"))
+    if isinstance(outcome, CodeSent):
+        return _otp_required(outcome)
+    method = "code" if body.method in (None, "email") else body.method
+    return _tokens(
+        stages.api_tokens_for(db, settings=settings, user=outcome, ctx=ctx, method=method)
+    )
 
 
 def _resend(body: ResendOtpIn, ctx: RequestContext, settings: Settings) -> CodeSent:
@@ -116,7 +142,11 @@ def _resend(body: ResendOtpIn, ctx: RequestContext, settings: Settings) -> CodeS
 
 @router.post("/resend-otp")
 async def resend_otp(body: ResendOtpIn, ctx: Context, settings: AppSettings) -> OtpRequiredOut:
-    """Mail a new code (60 s after the last one); the answer carries a new `otp_session_id`."""
+    """Mail a new code (60 s after the last one); the answer carries a new `otp_session_id`.
+
+    On a second-factor step (`code_mailed` false) this mails the email code at
+    once, when `email` is among its `methods`; later resends wait 60 s.
+    """
     return await _answered(await run_in_threadpool(_resend, body, ctx, settings))
 
 

@@ -27,6 +27,9 @@ class UserOut(BaseModel):
     is_admin: bool
     mfa_enabled: bool
     created_at: dt.datetime
+    # Second factors: confirmed authenticator apps, unused recovery codes.
+    authenticator_apps: int = 0
+    recovery_codes_left: int = 0
     # Password sign-in refused after 100 failures in a row, until unlocked.
     locked: bool = False
 
@@ -162,6 +165,20 @@ def create_reset_link(
     """A one-time password-reset link, valid 24 h, to hand over. Needs `users:write`."""
     link = manage.reset_link(db, actor=caller, settings=settings, user_id=user_id, ctx=ctx)
     return ResetLinkOut(url=link.url, expires_at=link.expires_at)
+
+
+@router.post("/{user_id}/reset-factors")
+def reset_factors(
+    user_id: Id, caller: Caller, db: Database, ctx: Context, settings: AppSettings
+) -> UserOut:
+    """Remove every second factor of a user who lost them: apps, recovery codes, trusted browsers.
+
+    The user signs in with what is left (password, email code), and is mailed;
+    audited `factors.reset`. Needs `users:write` and a fresh proof (401
+    `reauthentication_required`; an API key needs none).
+    """
+    row = manage.reset_factors(db, actor=caller, settings=settings, user_id=user_id, ctx=ctx)
+    return _one(db, row)
 
 
 @router.post("/{user_id}/unlock")

@@ -93,14 +93,15 @@ def parse(key: str) -> tuple[str, str] | None:
     return parts[1], key.strip()
 
 
-def require_signed_in(actor: Principal) -> None:
-    """KeyCannotManageKeys when `actor` is an API key.
+def require_signed_in(actor: Principal, *, message: str | None = None) -> None:
+    """KeyCannotManageKeys (worded by `message` when given) when `actor` is an API key.
 
     A key that could mint keys would outlive its own revocation through its
-    children; making and revoking keys needs a signed-in user.
+    children; making and revoking keys needs a signed-in user. So do a
+    user's own second factors and re-authentication.
     """
     if actor.via_key:
-        raise KeyCannotManageKeys()
+        raise KeyCannotManageKeys(message)
 
 
 def create(
