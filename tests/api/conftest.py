@@ -31,6 +31,10 @@ ApiClient = Callable[..., TestClient]
 # Variables the API reads that a developer's shell might carry into the run.
 _CLEARED = (
     "APP_ENV",
+    "MFA_REQUIRED",
+    "EMAIL_CODE_ALWAYS",
+    "TRUST_BROWSER_DAYS",
+    "REAUTH_MINUTES",
     "APP_URL",
     "REDIS_URL",
     "TRUSTED_PROXIES",
