@@ -1,4 +1,5 @@
-"""Command line: `python -m admin_app create-admin | reset-password | migrate | build | serve`.
+"""Command line: `python -m admin_app create-admin | reset-password | reset-factors | migrate |
+build | serve`.
 
 Prompts when a value is not given by flag; `--password-stdin` reads the
 password from standard input for scripts. Bad input prints one line and
@@ -17,6 +18,7 @@ from admin_app.db import dispose_all, session_scope
 from admin_app.errors import DomainError, NotFound
 from admin_app.services.accounts import users
 from admin_app.services.accounts.bootstrap import ensure_superadmin
+from admin_app.services.factors import account as factor_account
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import SettingsError, get_settings
 
@@ -98,6 +100,24 @@ def reset_password(args: argparse.Namespace) -> str:
         )
 
 
+def reset_factors(args: argparse.Namespace) -> str:
+    """The escape hatch for a lost authenticator app (say, the only Admin's)."""
+    settings = get_settings()
+    email = _value(args.email, "Email: ")
+    migrate.upgrade()
+    with session_scope() as session:
+        user = users.find_by_identifier(session, users.normalise_email(email))
+        if user is None:
+            raise NotFound(f"no user with the email {email.strip()}")
+        factor_account.reset_all(
+            session, settings=settings, user=user, ctx=RequestContext.cli(), actor_id=None
+        )
+        return (
+            f"Second factors reset for {user.username}: their authenticator apps, recovery "
+            "codes and trusted browsers are gone."
+        )
+
+
 def run_migrations(_args: argparse.Namespace) -> str:
     migrate.upgrade()
     return "Database is up to date."
@@ -143,6 +163,12 @@ def parser() -> argparse.ArgumentParser:
     reset.add_argument("--email")
     reset.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     reset.set_defaults(handler=reset_password)
+
+    factors = commands.add_parser(
+        "reset-factors", help="remove a user's authenticator apps and recovery codes"
+    )
+    factors.add_argument("--email")
+    factors.set_defaults(handler=reset_factors)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=run_migrations

@@ -191,11 +191,12 @@ def forget_browser(
 
 
 def reset_all(
-    session: Session, *, settings: Settings, user: User, ctx: RequestContext, actor_id: int
+    session: Session, *, settings: Settings, user: User, ctx: RequestContext, actor_id: int | None
 ) -> None:
     """An admin's reset: every app, recovery code and trusted browser of `user` goes.
 
-    (The permission and fresh-proof checks are the caller's: admin/manage.py.)
+    (The permission and fresh-proof checks are the caller's: admin/manage.py;
+    the CLI's operator, `actor_id=None`, has the machine.)
     """
     assert user.id is not None
     apps = totp.remove_all(session, user_id=user.id)
