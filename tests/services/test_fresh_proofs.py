@@ -27,6 +27,7 @@ from admin_app.services.access import (
 )
 from admin_app.services.access.principals import Principal
 from admin_app.services.admin import manage
+from admin_app.services.factors import account
 from admin_app.services.signin import reauth
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
@@ -229,3 +230,21 @@ def test_a_method_the_user_lacks_is_not_offered(
             reauth.reauthenticate(
                 db, settings=settings, actor=me, user=ada, method=method, code="123456", ctx=CTX
             )
+
+
+def test_only_a_user_the_policy_sends_to_enrol_adds_an_app_without_a_fresh_proof(
+    db: Session, mail_settings: Callable[..., Settings], make_user: MakeUser, travel: Travel
+) -> None:
+    strict = mail_settings("password", MFA_REQUIRED="all")
+    lax = mail_settings("password")
+    ada = make_user()
+    me = _signed_in(db, strict, ada)
+    travel(11 * 60)
+    # MFA_REQUIRED does not cover her: "enrolling" is no excuse.
+    with pytest.raises(ProofNeeded):
+        account.start_app(db, settings=lax, actor=me, name="Phone", enrolling=True)
+    db.rollback()
+    assert account.start_app(db, settings=strict, actor=me, name="Phone", enrolling=True)
+    # Without the claim, the proof is asked for as always.
+    with pytest.raises(ProofNeeded):
+        account.start_app(db, settings=strict, actor=me, name="Phone")

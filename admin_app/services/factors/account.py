@@ -20,7 +20,7 @@ from admin_app.services.access import fresh_proofs
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
-from admin_app.services.factors import recovery, totp, tries, trusted
+from admin_app.services.factors import policy, recovery, totp, tries, trusted
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
@@ -75,11 +75,13 @@ def _tell(
 def start_app(
     session: Session, *, settings: Settings, actor: Principal, name: str, enrolling: bool = False
 ) -> totp.Enrolment:
-    """Begin adding an authenticator app (fresh proof needed, but not while the
-    MFA policy makes a just-signed-in user add one)."""
-    if not enrolling:
+    """Begin adding an authenticator app. A fresh proof is needed, except
+    (`enrolling`) where the MFA policy makes this user add one before going
+    anywhere: then the sign-in that brought them there is proof enough."""
+    user = _owner(session, actor)
+    if not (enrolling and policy.enrolment_due(session, settings=settings, user=user)):
         fresh_proofs.require(session, actor=actor)
-    return totp.start(session, settings=settings, user=_owner(session, actor), name=name)
+    return totp.start(session, settings=settings, user=user, name=name)
 
 
 def confirm_app(
