@@ -87,7 +87,7 @@ def test_otp_mode_asks_the_email_code_then_the_app(
 
     page.goto(f"{server.url}/login")
     page.get_by_label("Email or username").fill(email)
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue", exact=True).click()
     expect(page).to_have_url(path_is("/verify"))
     expect(page.get_by_text("We sent a sign-in code to")).to_contain_text(masked(email))
     # The email code is the first factor here: no trust, no other way yet.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,6 +23,7 @@ from tests.e2e.conftest import (
     wrong_code,
 )
 from tests.e2e.seed_factors import Authenticator, add_authenticator, turn_email_mfa_on
+from tests.e2e.test_accessibility import axe_path, report, scan_all
 from tests.support.smtp import Inbox
 
 APP_HEADING = "Enter the code from your authenticator app"
@@ -39,6 +41,14 @@ def user(server: AppServer) -> tuple[str, str]:
     email = f"{username}@example.com"
     server.create_user(username, email, full_name="Radia Perlman")
     return username, email
+
+
+@pytest.fixture
+def axe_script() -> Path:
+    path = axe_path()
+    if path is None or not path.is_file():
+        pytest.skip("axe-core is not installed: run `make axe-core` (make test does)")
+    return path
 
 
 @pytest.fixture
@@ -204,3 +214,32 @@ def test_with_email_mfa_on_the_email_code_is_one_of_the_ways(
     expect(page).to_have_url(path_is("/"))
     expect(page.get_by_role("button", name="User menu")).to_contain_text("Radia Perlman")
     assert len(mail_server.inbox.to(user[1])) == 1
+
+
+def test_every_way_passes_axe_and_reflows(
+    server: AppServer,
+    mail_server: MailServer,
+    page: Page,
+    user: tuple[str, str],
+    app: Authenticator,
+    axe_script: Path,
+) -> None:
+    turn_email_mfa_on(server, user[0])
+    open_second_step(page, server, user[0])
+    found = scan_all(page, axe_script, "/verify (app)")
+    type_app_code(page, wrong_code(app.code()))
+    expect(page.get_by_role("alert")).to_be_visible()
+    found += scan_all(page, axe_script, "/verify (app, wrong code)")
+
+    page.set_viewport_size({"width": 320, "height": 256})
+    sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert sizes[0] <= sizes[1], f"/verify (app) scrolls sideways at 320 px: {sizes}"
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    page.get_by_role("button", name="Use a recovery code").click()
+    expect(page.get_by_label("Recovery code")).to_be_focused()
+    found += scan_all(page, axe_script, "/verify (recovery code)")
+    page.get_by_role("button", name="Email me a code instead").click()
+    expect(page.get_by_label("Verification code")).to_be_focused()
+    found += scan_all(page, axe_script, "/verify (email code of a factor step)")
+    report(found)

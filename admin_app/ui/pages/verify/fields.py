@@ -49,7 +49,9 @@ def trust_checkbox() -> rx.Component:
                 rx.hstack(
                     rx.checkbox(
                         id="trust-browser",
-                        checked=VerifyState.trust,
+                        # Uncontrolled: the tick shows at once; the server keeps
+                        # its copy (and carries it over to a step after this one).
+                        default_checked=VerifyState.trust,
                         on_change=VerifyState.set_trust,
                         aria_label=VerifyState.trust_label,
                         aria_describedby=TRUST_HINT_ID,
