@@ -19,7 +19,12 @@ def auth_card(*children: rx.Component, subtitle: str | rx.Var = "") -> rx.Compon
                     align="center",
                     spacing="2",
                 ),
-                rx.text(subtitle, color_scheme="gray", size="2"),
+                # A page with headings of its own (/verify) passes no subtitle.
+                *(
+                    []
+                    if isinstance(subtitle, str) and not subtitle
+                    else [rx.text(subtitle, color_scheme="gray", size="2")]
+                ),
                 *children,
                 spacing="4",
                 width="100%",

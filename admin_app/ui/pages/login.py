@@ -23,7 +23,7 @@ from admin_app.ui.components.providers import (
     provider_entries,
 )
 from admin_app.ui.navigation import post_to
-from admin_app.ui.pages.verify import VerifyState
+from admin_app.ui.pages.verify.state import VerifyState
 from admin_app.ui.state.auth import AuthState, Undone, in_thread
 
 NOTICES = {
