@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from admin_app.clock import now
 
 
-def _owner() -> Column:  # type: ignore[type-arg]
+def _owner() -> Column[int]:
     return Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
 
 

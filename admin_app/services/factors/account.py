@@ -58,20 +58,6 @@ def _owner(session: Session, actor: Principal) -> User:
     return users.get(session, actor.user_id)
 
 
-def _tell(
-    session: Session,
-    *,
-    settings: Settings,
-    user: User,
-    event: notices.Event,
-    ctx: RequestContext,
-    **detail: str | int,
-) -> None:
-    notices.tell(
-        session, settings=settings, to=user.email, event=event, ctx=ctx, user_id=user.id, **detail
-    )
-
-
 def start_app(
     session: Session, *, settings: Settings, actor: Principal, name: str, enrolling: bool = False
 ) -> totp.Enrolment:
@@ -111,10 +97,11 @@ def confirm_app(
     trail.record(
         session, kind="factor.added", ctx=ctx, user_id=user.id, factor="totp", name=row.name
     )
-    _tell(
+    notices.tell(
         session,
         settings=settings,
-        user=user,
+        to=user.email,
+        user_id=user.id,
         event=notices.Event.FACTOR_ADDED,
         ctx=ctx,
         factor=f"authenticator app “{row.name}”",
@@ -137,10 +124,11 @@ def remove_app(
     trail.record(
         session, kind="factor.removed", ctx=ctx, user_id=user.id, factor="totp", name=row.name
     )
-    _tell(
+    notices.tell(
         session,
         settings=settings,
-        user=user,
+        to=user.email,
+        user_id=user.id,
         event=notices.Event.FACTOR_REMOVED,
         ctx=ctx,
         factor=f"authenticator app “{row.name}”",
@@ -158,10 +146,11 @@ def regenerate_recovery(
         raise MethodNotAvailable("Recovery codes come with an authenticator app: add one first.")
     codes = recovery.generate(session, settings=settings, user_id=user.id)
     trail.record(session, kind="recovery.regenerated", ctx=ctx, user_id=user.id)
-    _tell(
+    notices.tell(
         session,
         settings=settings,
-        user=user,
+        to=user.email,
+        user_id=user.id,
         event=notices.Event.RECOVERY_CODES_REGENERATED,
         ctx=ctx,
     )
@@ -213,4 +202,11 @@ def reset_all(
         apps=apps,
         browsers=browsers,
     )
-    _tell(session, settings=settings, user=user, event=notices.Event.FACTORS_RESET, ctx=ctx)
+    notices.tell(
+        session,
+        settings=settings,
+        to=user.email,
+        user_id=user.id,
+        event=notices.Event.FACTORS_RESET,
+        ctx=ctx,
+    )

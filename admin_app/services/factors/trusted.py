@@ -66,7 +66,7 @@ def trust(session: Session, *, settings: Settings, user: User, ctx: RequestConte
     return token
 
 
-def _live(user: User, moment: dt.datetime):  # type: ignore[no-untyped-def]
+def _live(user: User, moment: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
     return (
         col(TrustedBrowser.user_id) == user.id,
         col(TrustedBrowser.security_stamp) == user.security_stamp,

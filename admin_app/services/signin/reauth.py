@@ -129,6 +129,7 @@ def reauthenticate(
 ) -> None:
     """Prove who is asking (`method`: password, totp, recovery or email); the holder is fresh."""
     assert user.id is not None and user.id == actor.user_id
+    user_id = user.id
     if actor.proof_holder is None:
         # An API key has nothing to refresh, and needs nothing (fresh_proofs.require).
         raise MethodNotAvailable("An API key cannot re-authenticate; it needs no fresh proof.")
@@ -152,7 +153,7 @@ def reauthenticate(
             user=user,
             ctx=ctx,
             failed_kind="reauth.failed",
-            check=lambda: totp.check(session, settings=settings, user_id=user.id, code=code or ""),
+            check=lambda: totp.check(session, settings=settings, user_id=user_id, code=code or ""),
             method=method,
         )
     elif method == "recovery":
@@ -163,7 +164,7 @@ def reauthenticate(
             ctx=ctx,
             failed_kind="reauth.failed",
             check=lambda: (
-                recovery.use(session, settings=settings, user_id=user.id, code=code or "") or None
+                recovery.use(session, settings=settings, user_id=user_id, code=code or "") or None
             ),
             method=method,
         )

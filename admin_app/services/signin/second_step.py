@@ -235,6 +235,7 @@ def complete(
     if user is None or not user.is_active:
         raise InvalidCredentials()
     assert user.id is not None
+    user_id = user.id
     then: Steps = tuple(tuple(step) for step in payload.get("then", ()))
     if method == plan.Method.EMAIL:
         if not payload.get("mailed"):
@@ -249,7 +250,7 @@ def complete(
             user=user,
             ctx=ctx,
             failed_kind="signin.failed",
-            check=lambda: totp.check(session, settings=settings, user_id=user.id, code=code),
+            check=lambda: totp.check(session, settings=settings, user_id=user_id, code=code),
             reason="totp",
         )
     else:
@@ -260,7 +261,7 @@ def complete(
             ctx=ctx,
             failed_kind="signin.failed",
             check=lambda: (
-                recovery.use(session, settings=settings, user_id=user.id, code=code) or None
+                recovery.use(session, settings=settings, user_id=user_id, code=code) or None
             ),
             reason="recovery",
         )
