@@ -1,14 +1,17 @@
 """Show a secret once without keeping it in the page's state.
 
-A new API key or a reset link goes to the browser inside the script of one
-event and is written straight into an element: the state (kept on the server
-for the whole tab, resent at every page load, stored by the state manager)
-never holds it, so nothing of it outlives the page it was shown on.
+A new API key, a reset link, an authenticator app's secret and QR code, or
+recovery codes go to the browser inside the script of one event and are
+written straight into an element (its text, an image's src, a link's href):
+the state (kept on the server for the whole tab, resent at every page load,
+stored by the state manager) never holds them, so nothing of them outlives
+the page they were shown on.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -16,13 +19,7 @@ from reflex.event import EventSpec
 
 def reveal(element_id: str, secret: str) -> EventSpec:
     """Write `secret` into the element once it is on the page (it may render after this)."""
-    return rx.call_script(
-        "(function put(tries) {"
-        f"const el = document.getElementById({json.dumps(element_id)});"
-        f"if (el) {{ el.textContent = {json.dumps(secret)}; }}"
-        "else if (tries > 0) { requestAnimationFrame(() => put(tries - 1)); }"
-        "})(300)"
-    )
+    return _put(element_id, f"el.textContent = {json.dumps(secret)};")
 
 
 def secret_box(element_id: str) -> rx.Component:
@@ -33,13 +30,38 @@ def secret_box(element_id: str) -> rx.Component:
     )
 
 
-def copy_button(element_id: str) -> rx.Component:
+def reveal_image(element_id: str, src: str) -> EventSpec:
+    """Set an <img>'s src once it is on the page (a QR code as a data: URL, say)."""
+    return _put(element_id, f"el.src = {json.dumps(src)};")
+
+
+def reveal_download(element_id: str, text: str) -> EventSpec:
+    """Point a download link at `text`, as a data: URL: the file never exists on the server."""
+    href = "data:text/plain;charset=utf-8," + quote(text)
+    return _put(element_id, f"el.href = {json.dumps(href)};")
+
+
+def _put(element_id: str, action: str) -> EventSpec:
+    return rx.call_script(
+        "(function put(tries) {"
+        f"const el = document.getElementById({json.dumps(element_id)});"
+        f"if (el) {{ {action} }}"
+        "else if (tries > 0) { requestAnimationFrame(() => put(tries - 1)); }"
+        "})(300)"
+    )
+
+
+def copy_button(element_id: str, *, label: str = "", compact: bool = False) -> rx.Component:
+    """Copy the element's text; `compact` drops the spaces that group it for reading."""
+    text = f"document.getElementById({json.dumps(element_id)}).textContent"
+    if compact:
+        text += ".replace(/\\s+/g, '')"
     return rx.button(
         rx.icon("copy", size=14),
         "Copy",
         size="1",
-        on_click=rx.call_script(
-            "navigator.clipboard.writeText("
-            f"document.getElementById({json.dumps(element_id)}).textContent)"
-        ),
+        type="button",
+        # The name starts with the word shown (WCAG 2.5.3), then says what is copied.
+        aria_label=label or None,
+        on_click=rx.call_script(f"navigator.clipboard.writeText({text})"),
     )

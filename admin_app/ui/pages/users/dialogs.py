@@ -1,4 +1,4 @@
-"""The dialogs of /users: create, reset link (shown once), delete, edit name."""
+"""The dialogs of /users: create, reset link (shown once), delete, edit name, reset factors."""
 
 from __future__ import annotations
 
@@ -131,4 +131,30 @@ def edit_dialog() -> rx.Component:
         ),
         open=UsersState.edit_id != 0,
         on_open_change=UsersState.close_edit,
+    )
+
+
+def reset_factors_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Reset the second factors of ", UsersState.factors_name, "?"),
+            rx.alert_dialog.description(
+                "Their authenticator apps, recovery codes and trusted browsers all go, and "
+                "they are told by email. They sign in with what is left, then add an app again."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button(
+                    "Reset second factors",
+                    color_scheme="red",
+                    on_click=UsersState.reset_factors(
+                        UsersState.factors_id, UsersState.factors_name
+                    ),
+                ),
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+        open=UsersState.factors_id != 0,
+        on_open_change=UsersState.cancel_reset_factors,
     )
