@@ -13,8 +13,8 @@ from typing import Any
 import reflex as rx
 
 from admin_app.ui.components.auth_card import field, form_error
-from admin_app.ui.components.one_time_secret import copy_button, secret_box
-from admin_app.ui.state.app_setup import CODES_FILE_ID, CODES_ID, QR_ID, SECRET_ID, AppSetupState
+from admin_app.ui.components.one_time_secret import copy_button, download_button, secret_box
+from admin_app.ui.state.app_setup import CODES_ID, QR_ID, SECRET_ID, AppSetupState
 
 Heading = Callable[..., rx.Component]
 
@@ -46,19 +46,7 @@ def recovery_codes_panel(done: Any, *, done_label: str = "I have saved them") ->
         ),
         rx.hstack(
             copy_button(CODES_ID, label="Copy the recovery codes"),
-            rx.button(
-                # A plain link with `download`: its href, a data: URL, is set with the codes.
-                rx.el.a(
-                    rx.icon("download", size=14),
-                    "Download",
-                    id=CODES_FILE_ID,
-                    download="recovery-codes.txt",
-                    aria_label="Download the recovery codes",
-                ),
-                as_child=True,
-                size="1",
-                variant="soft",
-            ),
+            download_button(CODES_ID, "recovery-codes.txt", label="Download the recovery codes"),
             rx.spacer(),
             rx.button(done_label, type="button", on_click=done),
             width="100%",

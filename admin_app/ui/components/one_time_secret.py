@@ -2,7 +2,7 @@
 
 A new API key, a reset link, an authenticator app's secret and QR code, or
 recovery codes go to the browser inside the script of one event and are
-written straight into an element (its text, an image's src, a link's href):
+written straight into an element (its text, or an image's src):
 the state (kept on the server for the whole tab, resent at every page load,
 stored by the state manager) never holds them, so nothing of them outlives
 the page they were shown on.
@@ -11,7 +11,6 @@ the page they were shown on.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -33,12 +32,6 @@ def secret_box(element_id: str) -> rx.Component:
 def reveal_image(element_id: str, src: str) -> EventSpec:
     """Set an <img>'s src once it is on the page (a QR code as a data: URL, say)."""
     return _put(element_id, f"el.src = {json.dumps(src)};")
-
-
-def reveal_download(element_id: str, text: str) -> EventSpec:
-    """Point a download link at `text`, as a data: URL: the file never exists on the server."""
-    href = "data:text/plain;charset=utf-8," + quote(text)
-    return _put(element_id, f"el.href = {json.dumps(href)};")
 
 
 def _put(element_id: str, action: str) -> EventSpec:
@@ -64,4 +57,26 @@ def copy_button(element_id: str, *, label: str = "", compact: bool = False) -> r
         # The name starts with the word shown (WCAG 2.5.3), then says what is copied.
         aria_label=label or None,
         on_click=rx.call_script(f"navigator.clipboard.writeText({text})"),
+    )
+
+
+def download_button(element_id: str, filename: str, *, label: str = "") -> rx.Component:
+    """Save the element's text as a file, made in the browser: it never exists on the server."""
+    return rx.button(
+        rx.icon("download", size=14),
+        "Download",
+        size="1",
+        type="button",
+        variant="soft",
+        aria_label=label or None,
+        on_click=rx.call_script(
+            "(() => {"
+            f"const text = document.getElementById({json.dumps(element_id)}).textContent;"
+            "const url = URL.createObjectURL(new Blob([text + '\\n'], {type: 'text/plain'}));"
+            "const link = document.createElement('a');"
+            f"link.href = url; link.download = {json.dumps(filename)};"
+            "document.body.appendChild(link); link.click(); link.remove();"
+            "setTimeout(() => URL.revokeObjectURL(url), 1000);"
+            "})()"
+        ),
     )

@@ -32,9 +32,7 @@ class SetupMfaState(AuthState):
         user_id = self._user_id
         if not user_id:
             return
-        found = await in_thread(
-            lambda db: account.overview(db, user=users.get(db, user_id)), read=True
-        )
+        found = await in_thread(lambda db: account.overview(db, user=users.get(db, user_id)))
         self.has_app = found.has_strong
 
     @rx.event

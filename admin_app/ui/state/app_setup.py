@@ -19,14 +19,13 @@ from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.factors import account, policy, totp
 from admin_app.settings import get_settings
-from admin_app.ui.components.one_time_secret import reveal, reveal_download, reveal_image
+from admin_app.ui.components.one_time_secret import reveal, reveal_image
 from admin_app.ui.state.auth import Undone
 from admin_app.ui.state.reauth import ReauthState
 
 QR_ID = "totp-qr"
 SECRET_ID = "totp-secret"  # noqa: S105 (an element id)
 CODES_ID = "recovery-codes"
-CODES_FILE_ID = "recovery-codes-file"
 
 
 def grouped(secret: str, size: int = 4) -> str:
@@ -35,9 +34,8 @@ def grouped(secret: str, size: int = 4) -> str:
 
 
 def show_recovery_codes(codes: list[str]) -> list[Any]:
-    """The events that put new recovery codes on the page (text, and the download link)."""
-    text = "\n".join(codes)
-    return [reveal(CODES_ID, text), reveal_download(CODES_FILE_ID, text + "\n")]
+    """The event that puts new recovery codes on the page, one a line."""
+    return [reveal(CODES_ID, "\n".join(codes))]
 
 
 def _start(db: Session, me: Principal, name: str) -> totp.Enrolment:

@@ -67,9 +67,7 @@ class ReauthState(AuthState):
         if retry not in type(self).event_handlers:
             raise ValueError(f"{type(self).__name__} has no event handler {retry!r}")
         user_id = self._user_id
-        methods = await in_thread(
-            lambda db: reauth.methods_for(db, user=users.get(db, user_id)), read=True
-        )
+        methods = await in_thread(lambda db: reauth.methods_for(db, user=users.get(db, user_id)))
         self._reset_reauth()
         self.reauth_methods = list(methods)
         # The emailed code waits until asked for: no mail unless the user wants one.

@@ -65,9 +65,7 @@ class FactorsState(ReauthState):
         user_id = self._user_id
         if not user_id:
             return
-        found = await in_thread(
-            lambda db: account.overview(db, user=users.get(db, user_id)), read=True
-        )
+        found = await in_thread(lambda db: account.overview(db, user=users.get(db, user_id)))
         self.apps = [
             AppLine(
                 id=a.id, name=a.name, added=_when(a.created_at), last_used=_when(a.last_used_at)
