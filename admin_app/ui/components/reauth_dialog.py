@@ -22,52 +22,73 @@ SWITCH_LABELS = (
 )
 
 
+def _keyed(method: str, child: rx.Component) -> rx.Component:
+    # A key per way: React mounts the new field instead of reusing the last one's
+    # input, so its auto_focus puts the focus there when the way changes.
+    return rx.box(child, key=method, width="100%")
+
+
 def _proof_field() -> rx.Component:
-    # Each way's field mounts anew when the way changes: auto_focus puts the focus in it.
     return rx.match(
         ReauthState.reauth_method,
         (
             "password",
-            field(
-                "Password",
-                "reauth_password",
-                type="password",
-                autocomplete="current-password",
-                auto_focus=True,
+            _keyed(
+                "password",
+                field(
+                    "Password",
+                    "reauth_password",
+                    type="password",
+                    autocomplete="current-password",
+                    auto_focus=True,
+                ),
             ),
         ),
         (
             "totp",
-            field(
-                "Code from your authenticator app",
-                "reauth_code",
-                autocomplete="one-time-code",
-                auto_focus=True,
-            ),
-        ),
-        (
-            "recovery",
-            field("Recovery code", "reauth_code", autocomplete="off", auto_focus=True),
-        ),
-        rx.cond(
-            ReauthState.reauth_sent_to != "",
-            rx.vstack(
-                rx.text(
-                    "We sent a code to ", ReauthState.reauth_sent_to, ".", size="2", role="status"
-                ),
+            _keyed(
+                "totp",
                 field(
-                    "Code from the email",
+                    "Code from your authenticator app",
                     "reauth_code",
                     autocomplete="one-time-code",
                     auto_focus=True,
                 ),
-                width="100%",
             ),
-            rx.button(
-                "Email me a code",
-                type="button",
-                variant="soft",
-                on_click=ReauthState.email_proof_code,
+        ),
+        (
+            "recovery",
+            _keyed(
+                "recovery",
+                field("Recovery code", "reauth_code", autocomplete="off", auto_focus=True),
+            ),
+        ),
+        _keyed(
+            "email",
+            rx.cond(
+                ReauthState.reauth_sent_to != "",
+                rx.vstack(
+                    rx.text(
+                        "We sent a code to ",
+                        ReauthState.reauth_sent_to,
+                        ".",
+                        size="2",
+                        role="status",
+                    ),
+                    field(
+                        "Code from the email",
+                        "reauth_code",
+                        autocomplete="one-time-code",
+                        auto_focus=True,
+                    ),
+                    width="100%",
+                ),
+                rx.button(
+                    "Email me a code",
+                    type="button",
+                    variant="soft",
+                    on_click=ReauthState.email_proof_code,
+                ),
             ),
         ),
     )
