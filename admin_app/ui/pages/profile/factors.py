@@ -105,6 +105,8 @@ def remove_dialog() -> rx.Component:
                 rx.button(
                     "Remove",
                     color_scheme="red",
+                    # White on solid red is under 4.5:1; the high-contrast red is not.
+                    high_contrast=True,
                     on_click=FactorsState.remove_app(
                         FactorsState.remove_id, FactorsState.remove_name
                     ),

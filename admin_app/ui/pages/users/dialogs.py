@@ -88,7 +88,13 @@ def delete_dialog() -> rx.Component:
                 # without one, focus stayed behind the dialog. It closes through
                 # on_open_change (an on_click here would unwire it).
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Delete", color_scheme="red", on_click=UsersState.confirm_delete),
+                rx.button(
+                    "Delete",
+                    color_scheme="red",
+                    # White on solid red is under 4.5:1; the high-contrast red is not.
+                    high_contrast=True,
+                    on_click=UsersState.confirm_delete,
+                ),
                 justify="end",
                 margin_top="1rem",
             ),
@@ -147,6 +153,7 @@ def reset_factors_dialog() -> rx.Component:
                 rx.button(
                     "Reset second factors",
                     color_scheme="red",
+                    high_contrast=True,
                     on_click=UsersState.reset_factors(
                         UsersState.factors_id, UsersState.factors_name
                     ),
