@@ -94,7 +94,14 @@ def factor_badges(row: rx.Var) -> rx.Component:
                 rx.cond(row.authenticator_apps > 1, " ×" + row.authenticator_apps.to_string(), ""),
                 color_scheme="violet",
             ),
-            rx.badge(row.recovery_codes_left.to_string() + " recovery codes", color_scheme="gray"),
+            rx.badge(
+                rx.cond(
+                    row.recovery_codes_left == 1,
+                    "1 recovery code",
+                    row.recovery_codes_left.to_string() + " recovery codes",
+                ),
+                color_scheme="gray",
+            ),
         ),
     )
 
