@@ -24,6 +24,7 @@ from admin_app.ui.pages import (  # noqa: F401  (importing a page module registe
     login,
     mailbox,
     reset_password,
+    setup_mfa,
     signup,
     verify,
 )

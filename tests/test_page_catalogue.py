@@ -22,3 +22,11 @@ def test_the_sidebar_order() -> None:
 
     labels = [page.nav.label for page in page_catalogue.nav_entries() if page.nav]
     assert labels[:4] == ["Dashboard", "Users", "API keys", "Audit log"]
+
+
+def test_setup_mfa_is_a_signed_in_page_without_a_sidebar_entry() -> None:
+    import admin_app.admin_app  # noqa: F401
+
+    found = page_catalogue.find("/setup-mfa")
+    assert found is not None and found.permission is None and found.nav is None
+    assert "/setup-mfa" not in [page.route for page in page_catalogue.nav_entries()]

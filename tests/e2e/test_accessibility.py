@@ -323,6 +323,7 @@ SIGNED_IN_PAGES = {
     "/api-keys": "API keys",
     "/audit": "Audit log",
     "/reports": "Reports",
+    "/setup-mfa": "Set up two-step verification",
 }
 
 
@@ -425,4 +426,72 @@ def test_mfa_confirm_dialog_has_no_violations(app: Mode, page: Page, axe_js: Pat
     found += scan_all(page, axe_js, "/profile MFA confirm (code sent)")
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
+    report(found)
+
+
+def test_second_factor_dialogs_have_no_violations(app: Mode, page: Page, axe_js: Path) -> None:
+    """Adding an app (each step, a wrong code), the recovery codes, /users with factors
+    and its reset confirmation, /setup-mfa once set up. ("Confirm it's you" is scanned
+    in tests/e2e/test_reauth_dialog.py, where a proof can go stale.)"""
+    import pyotp
+
+    server = app("password")
+    username, other = unique("fac"), unique("oth")
+    server.create_user(username, f"{username}@example.com", full_name="Radia Perlman")
+    server.create_user(other, f"{other}@example.com", full_name="Alan Turing")
+    signed_in(page, server, username, "/profile")
+    found: list[str] = []
+
+    page.get_by_role("button", name="Add an authenticator app").click()
+    dialog = page.get_by_role("dialog", name="Add an authenticator app")
+    expect(dialog).to_be_visible()
+    found += scan_all(page, axe_js, "/profile add an app (name)")
+    dialog.get_by_label("Name for this app").fill("Phone")
+    dialog.get_by_role("button", name="Continue").click()
+    scan_step = page.get_by_role("dialog", name="Scan the QR code")
+    expect(page.locator("#totp-secret")).to_have_text(re.compile(r"^[A-Z2-7 ]{16,}$"))
+    expect(page.locator("#totp-qr")).to_have_attribute("src", re.compile("^data:image/svg"))
+    found += scan_all(page, axe_js, "/profile add an app (QR code)")
+    scan_step.get_by_label("6-digit code from the app").fill("000000")
+    scan_step.get_by_role("button", name="Add app").click()
+    expect(scan_step.get_by_role("alert")).to_be_visible()
+    found += scan_all(page, axe_js, "/profile add an app (wrong code)")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    scan_step.get_by_label("6-digit code from the app").fill(pyotp.TOTP(secret).now())
+    scan_step.get_by_role("button", name="Add app").click()
+    codes = page.get_by_role("dialog", name="Save your recovery codes")
+    expect(page.locator("#recovery-codes")).to_contain_text("-")
+    found += scan_all(page, axe_js, "/profile recovery codes")
+    codes.get_by_role("button", name="I have saved them").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    found += scan_all(page, axe_js, "/profile with an app")
+
+    page.get_by_role("button", name="Generate new codes").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    found += scan_all(page, axe_js, "/profile new codes confirmation")
+    page.get_by_role("alertdialog").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    page.get_by_role("button", name="Remove Phone").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    found += scan_all(page, axe_js, "/profile remove an app")
+    page.get_by_role("alertdialog").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+
+    page.goto(f"{server.url}/users")
+    page.get_by_label("Search").fill(username)
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_text("Authenticator", exact=True)).to_be_visible()
+    found += scan_all(page, axe_js, "/users with factors")
+    page.get_by_label("Search").fill(other)
+    expect(page.locator("tbody tr")).to_have_count(1)
+    page.get_by_role("button", name=f"Actions for {other}").click()
+    page.get_by_role("menuitem", name="Reset second factors").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    found += scan_all(page, axe_js, "/users reset second factors")
+    page.get_by_role("alertdialog").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+
+    page.goto(f"{server.url}/setup-mfa")
+    expect(page.get_by_role("heading", name="Your authenticator app is set up")).to_be_visible()
+    found += scan_all(page, axe_js, "/setup-mfa (set up)")
     report(found)

@@ -15,9 +15,11 @@ from admin_app.services.access.principals import Principal
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import field, form_error
 from admin_app.ui.components.one_time_secret import copy_button, reveal, secret_box
+from admin_app.ui.components.reauth_dialog import reauth_dialog
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
-from admin_app.ui.state.auth import AuthState, Undone
+from admin_app.ui.state.auth import Undone
+from admin_app.ui.state.reauth import ReauthState
 
 NEW_KEY_ID = "new-key"
 
@@ -55,7 +57,7 @@ def _own_keys(db: Session, me: Principal) -> tuple[list[str], list[api_keys.KeyI
     return me.permissions, api_keys.list_own(db, actor=me)
 
 
-class ApiKeysState(AuthState):
+class ApiKeysState(ReauthState):
     keys: list[KeyRow] = []
     own_permissions: list[str] = []
     # Whether the new key's box is open; the key itself is never in state.
@@ -74,6 +76,7 @@ class ApiKeysState(AuthState):
     async def load(self) -> None:
         self.key_shown = False
         self.error = self.notice = ""
+        self._reset_reauth()
         if self.signed_in:
             await self._refresh()
 
@@ -103,7 +106,8 @@ class ApiKeysState(AuthState):
                 ctx=ctx,
             )
 
-        created = await self._attempt(work, as_principal=True)
+        # A new key needs a fresh proof: "Confirm it's you" makes it after the proof.
+        created = await self._sensitive(work, retry="create", args=(form,))
         if isinstance(created, Undone):
             return None
         self.key_shown = True
@@ -249,6 +253,7 @@ def api_keys_page() -> rx.Component:
             rx.table.body(rx.foreach(ApiKeysState.keys, key_row), tab_index=0),
             width="100%",
         ),
+        reauth_dialog(),
         spacing="4",
         width="100%",
     )

@@ -1,4 +1,4 @@
-"""The dialogs of /users: create, reset link (shown once), delete, edit name."""
+"""The dialogs of /users: create, reset link (shown once), delete, edit name, reset factors."""
 
 from __future__ import annotations
 
@@ -88,7 +88,13 @@ def delete_dialog() -> rx.Component:
                 # without one, focus stayed behind the dialog. It closes through
                 # on_open_change (an on_click here would unwire it).
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Delete", color_scheme="red", on_click=UsersState.confirm_delete),
+                rx.button(
+                    "Delete",
+                    color_scheme="red",
+                    # White on solid red is under 4.5:1; the high-contrast red is not.
+                    high_contrast=True,
+                    on_click=UsersState.confirm_delete,
+                ),
                 justify="end",
                 margin_top="1rem",
             ),
@@ -131,4 +137,31 @@ def edit_dialog() -> rx.Component:
         ),
         open=UsersState.edit_id != 0,
         on_open_change=UsersState.close_edit,
+    )
+
+
+def reset_factors_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Reset the second factors of ", UsersState.factors_name, "?"),
+            rx.alert_dialog.description(
+                "Their authenticator apps, recovery codes and trusted browsers all go, and "
+                "they are told by email. They sign in with what is left, then add an app again."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button(
+                    "Reset second factors",
+                    color_scheme="red",
+                    high_contrast=True,
+                    on_click=UsersState.reset_factors(
+                        UsersState.factors_id, UsersState.factors_name
+                    ),
+                ),
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+        open=UsersState.factors_id != 0,
+        on_open_change=UsersState.cancel_reset_factors,
     )

@@ -24,6 +24,9 @@ class UserListRow:
     mfa_enabled: bool
     locked: bool
     created: str
+    # Second factors: confirmed authenticator apps, unused recovery codes.
+    authenticator_apps: int
+    recovery_codes_left: int
 
 
 def listing(db: Session, **kwargs: Any) -> tuple[list[UserListRow], int]:
@@ -41,6 +44,8 @@ def listing(db: Session, **kwargs: Any) -> tuple[list[UserListRow], int]:
             mfa_enabled=r.mfa_enabled,
             locked=r.id in locked,
             created=r.created_at.strftime("%Y-%m-%d"),
+            authenticator_apps=r.authenticator_apps,
+            recovery_codes_left=r.recovery_codes_left,
         )
         for r in found.items
     ]

@@ -8,9 +8,16 @@ from admin_app import paths
 from admin_app.services.access import permissions
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.lists import filter_select, pager
+from admin_app.ui.components.reauth_dialog import reauth_dialog
 from admin_app.ui.layout import protected_page
 from admin_app.ui.page_catalogue import NavEntry
-from admin_app.ui.pages.users.dialogs import create_dialog, delete_dialog, edit_dialog, reset_dialog
+from admin_app.ui.pages.users.dialogs import (
+    create_dialog,
+    delete_dialog,
+    edit_dialog,
+    reset_dialog,
+    reset_factors_dialog,
+)
 from admin_app.ui.pages.users.state import UsersState
 
 
@@ -64,12 +71,38 @@ def actions(row: rx.Var) -> rx.Component:
                 "Generate reset link",
                 on_click=UsersState.make_reset_link(row.id, row.username),
             ),
+            rx.menu.item(
+                "Reset second factors",
+                on_click=UsersState.ask_reset_factors(row.id, row.username),
+            ),
             rx.menu.separator(),
             rx.menu.item(
                 "Delete", color_scheme="red", on_click=UsersState.ask_delete(row.id, row.username)
             ),
         ),
         modal=False,
+    )
+
+
+def factor_badges(row: rx.Var) -> rx.Component:
+    """Authenticator apps (with their count past one) and the recovery codes left."""
+    return rx.cond(
+        row.authenticator_apps > 0,
+        rx.fragment(
+            rx.badge(
+                "Authenticator",
+                rx.cond(row.authenticator_apps > 1, " ×" + row.authenticator_apps.to_string(), ""),
+                color_scheme="violet",
+            ),
+            rx.badge(
+                rx.cond(
+                    row.recovery_codes_left == 1,
+                    "1 recovery code",
+                    row.recovery_codes_left.to_string() + " recovery codes",
+                ),
+                color_scheme="gray",
+            ),
+        ),
     )
 
 
@@ -84,7 +117,9 @@ def user_row(row: rx.Var) -> rx.Component:
                 rx.cond(row.is_active, rx.fragment(), rx.badge("Disabled", color_scheme="red")),
                 rx.cond(row.mfa_enabled, rx.badge("MFA", color_scheme="green")),
                 rx.cond(row.locked, rx.badge("Locked", color_scheme="orange")),
+                factor_badges(row),
                 spacing="1",
+                wrap="wrap",
             )
         ),
         rx.table.cell(row.created),
@@ -174,6 +209,8 @@ def users_page() -> rx.Component:
         reset_dialog(),
         delete_dialog(),
         edit_dialog(),
+        reset_factors_dialog(),
+        reauth_dialog(),
         spacing="4",
         width="100%",
     )

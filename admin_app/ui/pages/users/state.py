@@ -16,14 +16,15 @@ from admin_app.services.limits import lockout
 from admin_app.settings import get_settings
 from admin_app.ui.components.one_time_secret import reveal
 from admin_app.ui.pages.users.listing import UserListRow, listing
-from admin_app.ui.state.auth import AuthState, Undone
+from admin_app.ui.state.auth import Undone
+from admin_app.ui.state.reauth import ReauthState
 
 PAGE_SIZE = 25
 RESET_URL_ID = "reset-url"
 TRI = {"all": None, "yes": True, "no": False}
 
 
-class UsersState(AuthState):
+class UsersState(ReauthState):
     rows: list[UserListRow] = []
     total: int = 0
     page: int = 1
@@ -46,6 +47,9 @@ class UsersState(AuthState):
     edit_id: int = 0
     edit_name: str = ""
     edit_error: str = ""
+    # Whose second factors a "Reset second factors" is asking about (0: none).
+    factors_id: int = 0
+    factors_name: str = ""
 
     @rx.var
     def pages(self) -> int:
@@ -75,6 +79,8 @@ class UsersState(AuthState):
     async def load(self):
         self.uses_password = get_settings().uses_passwords
         self.error = self.notice = self.reset_for = ""
+        self.factors_id = 0
+        self._reset_reauth()
         if not self.signed_in:
             return None
         if not self.is_admin:
@@ -106,11 +112,14 @@ class UsersState(AuthState):
         self.page = min(max(1, self.page + step), self.pages)
         await self._fetch()
 
-    async def _change(self, user_id: int, notice: str, **changes: Any) -> None:
+    async def _change(
+        self, user_id: int, notice: str, *, retry: str, args: tuple[Any, ...], **changes: Any
+    ) -> None:
         self.error = self.notice = ""
         target, wanted = int(user_id), manage.UserChanges(**changes)
         ctx = self._request_context()
-        done = await self._attempt(
+        # Granting Admin needs a fresh proof: "Confirm it's you" runs `retry(*args)` again.
+        done = await self._sensitive(
             lambda db, me: manage.update(
                 db,
                 actor=me,
@@ -119,7 +128,8 @@ class UsersState(AuthState):
                 ctx=ctx,
                 settings=get_settings(),
             ),
-            as_principal=True,
+            retry=retry,
+            args=args,
         )
         if isinstance(done, Undone):
             return
@@ -129,12 +139,24 @@ class UsersState(AuthState):
     @rx.event
     async def set_active(self, user_id: int, username: str, active: bool) -> None:
         word = "enabled" if active else "disabled; their sessions and keys stopped working"
-        await self._change(user_id, f"{username} is {word}.", is_active=active)
+        await self._change(
+            user_id,
+            f"{username} is {word}.",
+            retry="set_active",
+            args=(user_id, username, active),
+            is_active=active,
+        )
 
     @rx.event
     async def set_admin(self, user_id: int, username: str, admin: bool) -> None:
         word = "now an Admin" if admin else "no longer an Admin"
-        await self._change(user_id, f"{username} is {word}.", is_admin=admin)
+        await self._change(
+            user_id,
+            f"{username} is {word}.",
+            retry="set_admin",
+            args=(user_id, username, admin),
+            is_admin=admin,
+        )
 
     @rx.event
     async def unlock(self, user_id: int, username: str) -> None:
@@ -211,7 +233,7 @@ class UsersState(AuthState):
                 db, actor=me, settings=get_settings(), user_id=target, ctx=ctx
             ).url
 
-        url = await self._attempt(work, as_principal=True)
+        url = await self._sensitive(work, retry="make_reset_link", args=(user_id, username))
         if isinstance(url, Undone):
             return None
         self.reset_for = username
@@ -220,6 +242,31 @@ class UsersState(AuthState):
     @rx.event
     def close_reset(self) -> None:
         self.reset_for = ""
+
+    @rx.event
+    def ask_reset_factors(self, user_id: int, username: str) -> None:
+        self.factors_id, self.factors_name = int(user_id), username
+
+    @rx.event
+    def cancel_reset_factors(self) -> None:
+        self.factors_id = 0
+
+    @rx.event
+    async def reset_factors(self, user_id: int, username: str) -> None:
+        """Every authenticator app, recovery code and trusted browser of the user goes."""
+        self.factors_id, self.error, self.notice = 0, "", ""
+        target, ctx = int(user_id), self._request_context()
+        done = await self._sensitive(
+            lambda db, me: manage.reset_factors(
+                db, actor=me, settings=get_settings(), user_id=target, ctx=ctx
+            ),
+            retry="reset_factors",
+            args=(target, username),
+        )
+        if isinstance(done, Undone):
+            return
+        self.notice = f"The second factors of {username} were reset."
+        await self._fetch()
 
     @rx.event
     def open_create(self) -> None:
