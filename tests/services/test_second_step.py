@@ -23,7 +23,7 @@ from admin_app.services.accounts import users
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.factors import trusted
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import stages
+from admin_app.services.signin import handover, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.services.test_authenticator_apps import add_app
@@ -275,24 +275,24 @@ def test_the_hand_off_sets_a_trust_only_when_asked(
 ) -> None:
     settings = mail_settings("password")
     ada = _ada(make_user)
-    plain = stages.browser_ticket(db, settings=settings, user=ada, ctx=CTX, method="totp")
-    asked = stages.browser_ticket(
+    plain = handover.browser_ticket(db, settings=settings, user=ada, ctx=CTX, method="totp")
+    asked = handover.browser_ticket(
         db, settings=settings, user=ada, ctx=CTX, method="totp", trust_browser=True
     )
     db.commit()
-    first = stages.hand_off(db, settings=settings, ticket=plain, ctx=CTX)
-    second = stages.hand_off(db, settings=settings, ticket=asked, ctx=CTX)
+    first = handover.hand_off(db, settings=settings, ticket=plain, ctx=CTX)
+    second = handover.hand_off(db, settings=settings, ticket=asked, ctx=CTX)
     db.commit()
     assert first is not None and first.trusted_browser is None
     assert second is not None and second.trusted_browser is not None
     assert [b.user_agent for b in trusted.list_for(db, user=ada)] == ["pytest"]
     # TRUST_BROWSER_DAYS=0: the box is not offered, and a ticket asking for it gets none.
     off = mail_settings("password", TRUST_BROWSER_DAYS="0")
-    ticket = stages.browser_ticket(
+    ticket = handover.browser_ticket(
         db, settings=off, user=ada, ctx=CTX, method="totp", trust_browser=True
     )
     db.commit()
-    handed = stages.hand_off(db, settings=off, ticket=ticket, ctx=CTX)
+    handed = handover.hand_off(db, settings=off, ticket=ticket, ctx=CTX)
     assert handed is not None and handed.trusted_browser is None
 
 
@@ -317,10 +317,10 @@ def test_the_mfa_policy_refuses_api_tokens_until_an_app_is_added(
     ada = _ada(make_user, admin=admin)
     if refused:
         with pytest.raises(MfaEnrolmentRequired):
-            stages.api_tokens_for(db, settings=settings, user=ada, ctx=CTX, method="password")
+            handover.api_tokens_for(db, settings=settings, user=ada, ctx=CTX, method="password")
         db.rollback()
         add_app(db, settings, ada)
-    assert stages.api_tokens_for(db, settings=settings, user=ada, ctx=CTX, method="password")
+    assert handover.api_tokens_for(db, settings=settings, user=ada, ctx=CTX, method="password")
 
 
 def test_the_mfa_policy_marks_a_browser_session_until_an_app_is_added(
@@ -349,7 +349,7 @@ def test_a_new_browser_is_mailed_but_a_known_one_and_the_first_sign_in_are_not(
 
     def signed_in(agent: str) -> list[str]:
         ctx = RequestContext(ip="198.51.100.4", user_agent=agent)
-        stages.finish(db, settings=settings, user=ada, ctx=ctx, method="password")
+        handover.finish(db, settings=settings, user=ada, ctx=ctx, method="password")
         db.commit()
         time.sleep(0.2)
         return [str(m["Subject"]) for m in smtp_server.inbox.to("ada@example.com")]

@@ -15,7 +15,7 @@ from admin_app.errors import AccountDisabled, InvalidCredentials
 from admin_app.models import AuditEvent, AuthSession, User
 from admin_app.services.access import browser_sessions
 from admin_app.services.accounts.hasher import passwords
-from admin_app.services.signin import password_stage, stages
+from admin_app.services.signin import handover, password_stage
 from admin_app.settings import Settings
 from tests.conftest import CTX, DEFAULT_ARGON2, PASSWORD
 
@@ -155,7 +155,7 @@ def test_browser_ticket_opens_a_session_and_records_it(
     db: Session, engine: Engine, settings: Settings, make_user: MakeUser
 ) -> None:
     user = make_user(username="ada")
-    ticket = stages.browser_ticket(db, settings=settings, user=user, ctx=CTX, method="password")
+    ticket = handover.browser_ticket(db, settings=settings, user=user, ctx=CTX, method="password")
     db.commit()
     assert isinstance(ticket, str) and len(ticket) >= 32
     (event,) = _events(engine, "signin.succeeded")

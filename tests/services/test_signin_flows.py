@@ -24,7 +24,7 @@ from admin_app.errors import (
 from admin_app.mail import outbox, templates
 from admin_app.models import AuthSession, OneTimeCode, RefreshToken, User
 from admin_app.services.email_codes.code_step import CodeSent
-from admin_app.services.signin import stages
+from admin_app.services.signin import handover, stages
 from admin_app.settings import Settings
 from tests.conftest import CTX, PASSWORD
 from tests.support.db import count_rows
@@ -197,7 +197,7 @@ def test_a_half_finished_sign_in_opens_nothing(
     assert (count_rows(engine, AuthSession), count_rows(engine, RefreshToken)) == (0, 0)
 
     user = _complete(db, settings, sent, smtp_server.inbox.code_for("ada@example.com"))
-    stages.finish(db, settings=settings, user=user, ctx=CTX, method="code")
+    handover.finish(db, settings=settings, user=user, ctx=CTX, method="code")
     db.commit()
     assert count_rows(engine, AuthSession) == 1
 

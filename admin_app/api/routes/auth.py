@@ -27,7 +27,7 @@ from admin_app.services.accounts import hashing_pool, signup
 from admin_app.services.accounts.users import NewUser
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import plan, stages
+from admin_app.services.signin import handover, plan, stages
 from admin_app.settings import Settings, get_settings
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
@@ -61,7 +61,7 @@ def _login(body: LoginIn, ctx: RequestContext, settings: Settings) -> TokensOut 
         if isinstance(outcome, CodeSent):
             return outcome
         return _tokens(
-            stages.api_tokens_for(db, settings=settings, user=outcome, ctx=ctx, method="password")
+            handover.api_tokens_for(db, settings=settings, user=outcome, ctx=ctx, method="password")
         )
 
 
@@ -131,7 +131,7 @@ def verify_otp(
         return _otp_required(outcome)
     method = "code" if body.method in (None, "email") else body.method
     return _tokens(
-        stages.api_tokens_for(db, settings=settings, user=outcome, ctx=ctx, method=method)
+        handover.api_tokens_for(db, settings=settings, user=outcome, ctx=ctx, method=method)
     )
 
 

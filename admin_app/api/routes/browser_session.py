@@ -15,7 +15,7 @@ from admin_app.paths import COOKIE_NAME, TRUSTED_BROWSER_COOKIE
 from admin_app.security.redirects import safe_next
 from admin_app.services.access import browser_sessions
 from admin_app.services.factors import trusted
-from admin_app.services.signin import stages
+from admin_app.services.signin import handover
 from admin_app.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -55,9 +55,9 @@ async def hand_off(
 
     ctx = request_context(request, settings)
 
-    def redeem() -> stages.HandedOff | None:
+    def redeem() -> handover.HandedOff | None:
         with session_scope() as db:
-            return stages.hand_off(db, settings=settings, ticket=ticket, ctx=ctx)
+            return handover.hand_off(db, settings=settings, ticket=ticket, ctx=ctx)
 
     handed = await run_in_threadpool(redeem)
     target = safe_next(next)

@@ -121,11 +121,10 @@ def _park(
         email=user.email,
         purpose=FACTOR,
         code_hmac="",
-        payload=None,
+        payload=json.dumps({**payload, "methods": list(methods), "mailed": False}),
         created_at=moment,
         expires_at=moment + dt.timedelta(seconds=settings.otp_ttl),
     )
-    row.payload = json.dumps({**payload, "methods": list(methods), "mailed": False})
     session.add(row)
     session.flush()
     return factor_sent(row)

@@ -12,7 +12,7 @@ from admin_app.models import AuthSession
 from admin_app.services.accounts import users
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import identities, stages
+from admin_app.services.signin import handover, identities, stages
 from admin_app.services.signin.identities import ProviderIdentity
 from admin_app.settings import Settings
 
@@ -32,7 +32,7 @@ def sign_in(
     )
     if sent is not None:
         return sent
-    return stages.finish(session, settings=settings, user=user, ctx=ctx, method=method)
+    return handover.finish(session, settings=settings, user=user, ctx=ctx, method=method)
 
 
 def ways_in(session: Session, *, settings: Settings, email: str | None) -> list[str]:

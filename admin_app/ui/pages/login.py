@@ -12,7 +12,7 @@ from admin_app.security.redirects import safe_next
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import stages
+from admin_app.services.signin import handover, stages
 from admin_app.services.signin.identities import describe_methods
 from admin_app.settings import get_settings
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
@@ -60,7 +60,7 @@ def first_step(
     outcome = stages.begin(db, settings=settings, identifier=identifier, password=password, ctx=ctx)
     if isinstance(outcome, CodeSent):
         return outcome
-    return stages.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="password")
+    return handover.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="password")
 
 
 async def begin_sign_in(

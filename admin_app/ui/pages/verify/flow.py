@@ -10,7 +10,7 @@ from admin_app.errors import DomainError
 from admin_app.services.email_codes import code_step, code_store
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import plan, second_step, stages
+from admin_app.services.signin import handover, plan, second_step, stages
 from admin_app.settings import get_settings
 
 # The steps after the first factor: where "trust this browser" is offered.
@@ -34,7 +34,7 @@ def complete_step(
     )
     if isinstance(outcome, CodeSent):
         return outcome
-    return stages.browser_ticket(
+    return handover.browser_ticket(
         db,
         settings=settings,
         user=outcome,
