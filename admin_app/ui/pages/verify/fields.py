@@ -48,7 +48,9 @@ def trust_checkbox() -> rx.Component:
             rx.el.label(
                 rx.hstack(
                     rx.checkbox(
-                        id="trust-browser",
+                        # No id: an id'd control inside the form would be
+                        # submitted by its id, which Reflex 0.10 deprecates;
+                        # the tick travels through on_change instead.
                         # Uncontrolled: the tick shows at once; the server keeps
                         # its copy (and carries it over to a step after this one).
                         default_checked=VerifyState.trust,
