@@ -193,6 +193,20 @@ class TooManyFactors(DomainError):
     message = "This account has as many authenticator apps as it may have. Remove one first."
 
 
+class PasskeyRefused(DomainError):
+    """A passkey's answer that did not verify: unknown, removed, wrong origin,
+    another account's, a bad signature or a copied authenticator (the reason
+    is audited, never told)."""
+
+    code = "passkey_refused"
+    message = "That passkey could not be used. Try again, or sign in another way."
+
+
+class PasskeyRequestExpired(DomainError):
+    code = "passkey_request_expired"
+    message = "That passkey request has expired or was already used. Please try again."
+
+
 # --- One-time codes and links --------------------------------------------
 
 

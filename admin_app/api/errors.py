@@ -69,6 +69,8 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     coded.MethodNotAvailable: 400,
     coded.TooManyFactors: 409,
     coded.WrongFactorCode: 400,
+    coded.PasskeyRefused: 400,
+    coded.PasskeyRequestExpired: 400,
     coded.WrongCode: 400,
     coded.CodeExpired: 400,
     coded.CodeUsedUp: 400,

@@ -56,6 +56,7 @@ class Event(enum.StrEnum):
     RECOVERY_CODES_REGENERATED = enum.auto()
     API_KEY_CREATED = enum.auto()
     EMAIL_CHANGED = enum.auto()
+    PASSKEY_CLONED = enum.auto()
 
 
 # The `MailNotices` field (MAIL_ON_<FIELD>) that turns each event's mail off.
@@ -69,6 +70,7 @@ SETTING: dict[Event, str] = {
     Event.RECOVERY_CODES_REGENERATED: "recovery_codes",
     Event.API_KEY_CREATED: "api_key_created",
     Event.EMAIL_CHANGED: "email_changed",
+    Event.PASSKEY_CLONED: "factor_changed",
 }
 
 DETAIL: dict[Event, frozenset[str]] = {
@@ -81,6 +83,7 @@ DETAIL: dict[Event, frozenset[str]] = {
     Event.RECOVERY_CODES_REGENERATED: frozenset(),
     Event.API_KEY_CREATED: frozenset({"key_name"}),
     Event.EMAIL_CHANGED: frozenset({"old_email", "new_email"}),
+    Event.PASSKEY_CLONED: frozenset({"factor"}),
 }
 
 _PENDING = "admin_app.mail.notices.pending"  # told in a transaction still open
@@ -183,6 +186,10 @@ def _render(
                 when=when,
                 key_name=str(detail["key_name"]),
                 api_keys_url=settings.app_url + paths.API_KEYS,
+            )
+        case Event.PASSKEY_CLONED:
+            rendered = words.passkey_cloned_mail(
+                app_name=app, when=when, factor=str(detail["factor"]), profile_url=profile_url
             )
         case Event.EMAIL_CHANGED:
             return _email_changed(app, when, to, str(detail["old_email"]), str(detail["new_email"]))

@@ -109,6 +109,25 @@ def factor_removed_mail(
     )
 
 
+def passkey_cloned_mail(
+    *, app_name: str, when: dt.datetime, factor: str, profile_url: str
+) -> Rendered:
+    return _mail(
+        subject=f"A sign-in with a copy of your passkey was stopped at {app_name}",
+        title="Passkey may be copied",
+        lead=(
+            f"A sign-in to your {app_name} account used your passkey with a signature "
+            "counter that had already been seen: the passkey may have been copied. "
+            "The sign-in was refused."
+        ),
+        facts={"When": _when(when), "Passkey": factor},
+        rest=[
+            f"Remove this passkey from {profile_url} and add a new one, change your "
+            "password, and tell an administrator.",
+        ],
+    )
+
+
 def factors_reset_mail(*, app_name: str, when: dt.datetime, profile_url: str) -> Rendered:
     return _mail(
         subject=f"The second factors of your {app_name} account were reset",

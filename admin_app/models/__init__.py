@@ -7,6 +7,7 @@ from admin_app.models.audit import AuditEvent
 from admin_app.models.code import OneTimeCode
 from admin_app.models.factor import FreshProof, RecoveryCode, TotpFactor, TrustedBrowser
 from admin_app.models.oauth_account import OAuthAccount
+from admin_app.models.passkey import Passkey, PasskeyChallenge
 from admin_app.models.rate_limit import RateLimit
 from admin_app.models.reset_link import ResetLink
 from admin_app.models.session import AuthSession, HandoffTicket
@@ -23,6 +24,8 @@ __all__ = [
     "HandoffTicket",
     "OAuthAccount",
     "OneTimeCode",
+    "Passkey",
+    "PasskeyChallenge",
     "RateLimit",
     "RecoveryCode",
     "RefreshToken",

@@ -11,7 +11,15 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-PURPOSES = ("jwt", "code-hmac", "throttle-hmac", "oauth-state", "totp-seal", "recovery-hmac")
+PURPOSES = (
+    "jwt",
+    "code-hmac",
+    "throttle-hmac",
+    "oauth-state",
+    "totp-seal",
+    "recovery-hmac",
+    "webauthn-user",
+)
 SALT = b"admin_app/v1"
 LENGTH = 32
 

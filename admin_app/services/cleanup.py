@@ -22,6 +22,7 @@ from admin_app.models import (
     AuthSession,
     HandoffTicket,
     OneTimeCode,
+    PasskeyChallenge,
     RateLimit,
     RefreshToken,
     ResetLink,
@@ -30,6 +31,7 @@ from admin_app.services.limits import throttle
 
 # Past every window that counts rows (codes an hour, tries a day).
 MARGIN = dt.timedelta(days=1)
+CHALLENGE_MARGIN = dt.timedelta(minutes=10)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Removed:
     reset_links: int
     rate_limits: int
     audit_events: int
+    passkey_challenges: int = 0
 
 
 def _delete(session: Session, table: sa.Table, condition: sa.ColumnElement[bool]) -> int:
@@ -58,6 +61,7 @@ def run(session: Session, *, audit_retention_days: int) -> Removed:
     resets = ResetLink.__table__  # type: ignore[attr-defined]
     limits = RateLimit.__table__  # type: ignore[attr-defined]
     audit = AuditEvent.__table__  # type: ignore[attr-defined]
+    challenges = PasskeyChallenge.__table__  # type: ignore[attr-defined]
     removed_tickets = _delete(session, tickets, tickets.c.expires_at < old)
     ended = sa.or_(sessions.c.expires_at < old, sessions.c.revoked_at < old)
     # A ticket points at its session: those of ended sessions go first.
@@ -84,5 +88,9 @@ def run(session: Session, *, audit_retention_days: int) -> Removed:
         ),
         audit_events=_delete(
             session, audit, audit.c.created_at < moment - dt.timedelta(days=audit_retention_days)
+        ),
+        # A passkey challenge lives two minutes and no window counts it.
+        passkey_challenges=_delete(
+            session, challenges, challenges.c.expires_at < moment - CHALLENGE_MARGIN
         ),
     )

@@ -17,7 +17,15 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from admin_app.clock import now
-from admin_app.models import AuthSession, HandoffTicket, Role, TotpFactor, User, UserRole
+from admin_app.models import (
+    AuthSession,
+    HandoffTicket,
+    Passkey,
+    Role,
+    TotpFactor,
+    User,
+    UserRole,
+)
 from admin_app.models.user import ADMIN_ROLE, USER_ROLE
 from admin_app.security import tokens
 from admin_app.security.randomness import digest, new_id, new_token
@@ -40,6 +48,7 @@ _users = User.__table__  # type: ignore[attr-defined]
 _user_roles = UserRole.__table__  # type: ignore[attr-defined]
 _roles = Role.__table__  # type: ignore[attr-defined]
 _totp = TotpFactor.__table__  # type: ignore[attr-defined]
+_passkeys = Passkey.__table__  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -178,10 +187,11 @@ _IS_ADMIN = (
     .where(_roles.c.name == ADMIN_ROLE, _user_roles.c.user_id == _users.c.id)
     .exists()
 )
-_HAS_APP = (
+_HAS_APP = sa.or_(
     sa.select(_totp.c.id)
     .where(_totp.c.user_id == _users.c.id, _totp.c.confirmed_at.is_not(None))
-    .exists()
+    .exists(),
+    sa.select(_passkeys.c.id).where(_passkeys.c.user_id == _users.c.id).exists(),
 )
 _SESSION_USER = (
     sa.select(

@@ -21,6 +21,7 @@ from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
 from admin_app.services.factors import policy, recovery, totp, tries, trusted
+from admin_app.services.passkeys import credentials
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
@@ -30,12 +31,13 @@ class Overview:
     """What /profile and `GET /auth/factors` show."""
 
     apps: list[totp.AppInfo]
+    passkeys: list[credentials.PasskeyInfo]
     recovery_left: int
     browsers: list[trusted.TrustedInfo]
 
     @property
     def has_strong(self) -> bool:
-        return bool(self.apps)
+        return bool(self.apps or self.passkeys)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -49,6 +51,7 @@ def overview(session: Session, *, user: User) -> Overview:
     assert user.id is not None
     return Overview(
         apps=totp.list_apps(session, user_id=user.id),
+        passkeys=credentials.list_for(session, user_id=user.id),
         recovery_left=recovery.left(session, user_id=user.id),
         browsers=trusted.list_for(session, user=user),
     )
@@ -82,7 +85,7 @@ def confirm_app(
     """The first code from the new app: it counts from now on. The try is paid for."""
     user = _owner(session, actor)
     assert user.id is not None
-    first = not totp.list_apps(session, user_id=user.id)
+    first = not policy.has_strong(session, user_id=user.id)
     row = tries.paid(
         session,
         settings=settings,
@@ -119,7 +122,7 @@ def remove_app(
     user = _owner(session, actor)
     assert user.id is not None
     row = totp.remove(session, user_id=user.id, factor_id=factor_id)
-    if not totp.list_apps(session, user_id=user.id):
+    if not policy.has_strong(session, user_id=user.id):
         recovery.remove_all(session, user_id=user.id)
     trail.record(
         session, kind="factor.removed", ctx=ctx, user_id=user.id, factor="totp", name=row.name
@@ -142,8 +145,10 @@ def regenerate_recovery(
     fresh_proofs.require(session, actor=actor)
     user = _owner(session, actor)
     assert user.id is not None
-    if not totp.list_apps(session, user_id=user.id):
-        raise MethodNotAvailable("Recovery codes come with an authenticator app: add one first.")
+    if not policy.has_strong(session, user_id=user.id):
+        raise MethodNotAvailable(
+            "Recovery codes come with an authenticator app or a passkey: add one first."
+        )
     codes = recovery.generate(session, settings=settings, user_id=user.id)
     trail.record(session, kind="recovery.regenerated", ctx=ctx, user_id=user.id)
     notices.tell(
@@ -184,13 +189,14 @@ def forget_browser(
 def reset_all(
     session: Session, *, settings: Settings, user: User, ctx: RequestContext, actor_id: int | None
 ) -> None:
-    """An admin's reset: every app, recovery code and trusted browser of `user` goes.
+    """An admin's reset: every app, passkey, recovery code and trusted browser of `user` goes.
 
     (The permission and fresh-proof checks are the caller's: admin/manage.py;
     the CLI's operator, `actor_id=None`, has the machine.)
     """
     assert user.id is not None
     apps = totp.remove_all(session, user_id=user.id)
+    passkeys = credentials.remove_all(session, user_id=user.id)
     recovery.remove_all(session, user_id=user.id)
     browsers = trusted.revoke_all(session, user_id=user.id)
     trail.record(
@@ -200,6 +206,7 @@ def reset_all(
         user_id=user.id,
         actor_id=actor_id,
         apps=apps,
+        passkeys=passkeys,
         browsers=browsers,
     )
     notices.tell(

@@ -71,6 +71,7 @@ class Method(enum.StrEnum):
 
     TOTP = "totp"
     RECOVERY = "recovery"
+    PASSKEY = "passkey"
     EMAIL = "email"
 
 
@@ -78,15 +79,54 @@ STRONG = (Method.TOTP, Method.RECOVERY)
 EMAIL_ONLY = (Method.EMAIL,)
 
 
-def second_steps(
-    settings: Settings, *, mfa_enabled: bool, has_strong: bool, mailbox_proved: bool
-) -> tuple[tuple[Method, ...], ...]:
-    """The steps left after the first factor; each is met by one of its methods."""
-    email_due = code_due(settings, mfa_enabled=mfa_enabled) and not mailbox_proved
-    if not has_strong:
-        return (EMAIL_ONLY,) if email_due else ()
-    # password+otp is the mode with a password and a code at every sign-in.
+def strong_methods(*, has_app: bool, has_passkey: bool) -> tuple[Method, ...]:
+    """The strong second factors a user holds: an app, a passkey, and the
+    recovery codes that come with either."""
+    held = ((Method.TOTP,) if has_app else ()) + ((Method.PASSKEY,) if has_passkey else ())
+    return (*held, Method.RECOVERY) if held else ()
+
+
+def _email_code_kept(settings: Settings) -> bool:
+    """EMAIL_CODE_ALWAYS in password+otp (the mode with a password and a code at
+    every sign-in): the email code stays required beside a strong factor."""
     always = settings.uses_passwords and settings.code_at_every_signin
-    if email_due and always and settings.factors.email_code_always:
-        return (EMAIL_ONLY, STRONG)
-    return (STRONG + EMAIL_ONLY,) if email_due else (STRONG,)
+    return always and settings.factors.email_code_always
+
+
+def second_steps(
+    settings: Settings, *, mfa_enabled: bool, strong: tuple[Method, ...], mailbox_proved: bool
+) -> tuple[tuple[Method, ...], ...]:
+    """The steps left after the first factor; each is met by one of its methods.
+
+    `strong` are the strong factors the user holds (`strong_methods`).
+    """
+    email_due = code_due(settings, mfa_enabled=mfa_enabled) and not mailbox_proved
+    if not strong:
+        return (EMAIL_ONLY,) if email_due else ()
+    if email_due and _email_code_kept(settings):
+        return (EMAIL_ONLY, strong)
+    return (strong + EMAIL_ONLY,) if email_due else (strong,)
+
+
+def after_passkey(
+    settings: Settings, *, user_verified: bool, mfa_enabled: bool, strong: tuple[Method, ...]
+) -> tuple[tuple[Method, ...], ...]:
+    """The steps left after a passkey sign-in.
+
+    With user verification (a PIN or a fingerprint on the authenticator) the
+    passkey is both factors: nothing is left, but the email code that
+    EMAIL_CODE_ALWAYS keeps. Without, it is one factor: it stands where the
+    password stands in the password modes, and where the email code stands
+    in `otp` mode; what follows is what follows those (the passkey itself is
+    not offered again).
+    """
+    if user_verified:
+        return (EMAIL_ONLY,) if _email_code_kept(settings) else ()
+    # What is left beside the passkey: an app (with the recovery codes), or nothing.
+    others = STRONG if Method.TOTP in strong else ()
+    return second_steps(
+        settings,
+        mfa_enabled=mfa_enabled,
+        strong=others,
+        mailbox_proved=not settings.uses_passwords,
+    )

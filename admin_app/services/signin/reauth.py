@@ -1,7 +1,7 @@
 """Proving who is asking again, for sensitive changes ("sudo mode").
 
-`reauthenticate` takes a proof (the password, a code from an authenticator
-app, a recovery code, or a code sent to the email) and makes the holder
+`reauthenticate` takes a proof (the password, a passkey, a code from an
+authenticator app, a recovery code, or a code sent to the email) and makes the holder
 fresh again (`access/fresh_proofs.py` holds the rule and its window).
 
 A current-password or factor check spends the account's sign-in budget like
@@ -25,26 +25,43 @@ from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, send_code
 from admin_app.services.factors import account, recovery, totp, tries
 from admin_app.services.limits import throttle
+from admin_app.services.passkeys import ceremonies, credentials
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
 ACTION = "reauthenticate"
-METHODS = ("password", "totp", "recovery", "email")
+METHODS = ("password", "passkey", "totp", "recovery", "email")
 
 
 def methods_for(session: Session, *, user: User) -> tuple[str, ...]:
     """The proofs this user can give, in the order the pages offer them."""
     assert user.id is not None
     has_app = bool(totp.list_apps(session, user_id=user.id))
+    has_passkey = credentials.has_any(session, user_id=user.id)
     return tuple(
         method
         for method, held in (
             ("password", user.password_hash is not None),
+            ("passkey", has_passkey),
             ("totp", has_app),
-            ("recovery", has_app and recovery.left(session, user_id=user.id) > 0),
+            (
+                "recovery",
+                (has_app or has_passkey) and recovery.left(session, user_id=user.id) > 0,
+            ),
             ("email", True),
         )
         if held
+    )
+
+
+def passkey_options(
+    session: Session, *, settings: Settings, actor: Principal, user: User
+) -> ceremonies.Options:
+    """Options to re-authenticate with one of the user's passkeys, bound to the holder."""
+    if actor.proof_holder is None:
+        raise MethodNotAvailable("An API key cannot re-authenticate; it needs no fresh proof.")
+    return ceremonies.assertion_options(
+        session, settings=settings, purpose=ACTION, user=user, bound_to=actor.proof_holder
     )
 
 
@@ -127,7 +144,8 @@ def reauthenticate(
     code: str | None = None,
     otp_session_id: str | None = None,
 ) -> None:
-    """Prove who is asking (`method`: password, totp, recovery or email); the holder is fresh."""
+    """Prove who is asking (`method`: password, passkey, totp, recovery or email); the
+    holder is fresh. A passkey's answer (to `passkey_options`) comes as `code`."""
     assert user.id is not None and user.id == actor.user_id
     user_id = user.id
     if actor.proof_holder is None:
@@ -145,6 +163,16 @@ def reauthenticate(
             failed_kind="reauth.failed",
             message="That password is not right.",
             field="password",
+        )
+    elif method == "passkey":
+        ceremonies.prove(
+            session,
+            settings=settings,
+            purpose=ACTION,
+            credential=code or "",
+            ctx=ctx,
+            bound_to=actor.proof_holder,
+            user_id=user_id,
         )
     elif method == "totp":
         tries.paid(

@@ -3,8 +3,9 @@
 `after_first_factor` asks `plan.second_steps` what is left for this user (none
 on a browser the user trusts) and starts the first: the email code stage as
 before (a "mfa" code row), or a *factor step* (a "factor" row, no mail) met by
-an authenticator code, a recovery code, or, where offered, the email code,
-mailed only when the user picks it (`mail_code`). Each row carries the steps
+an authenticator code, a recovery code, a passkey (`passkey_options`, then
+its answer as the "code"), or, where offered, the email code, mailed only
+when the user picks it (`mail_code`). Each row carries the steps
 that follow it (`then`), so a sign-in walks them in order whatever the face.
 """
 
@@ -36,6 +37,7 @@ from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, code_sent, mail_issued, send_code
 from admin_app.services.factors import account, recovery, totp, tries, trusted
 from admin_app.services.limits import throttle
+from admin_app.services.passkeys import ceremonies, credentials
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import password_stage, plan
 from admin_app.settings import Settings
@@ -46,8 +48,12 @@ Steps = tuple[tuple[str, ...], ...]
 table = OneTimeCode.__table__  # type: ignore[attr-defined]
 
 
-def has_strong_factor(session: Session, *, user_id: int) -> bool:
-    return bool(totp.list_apps(session, user_id=user_id))
+def strong_held(session: Session, *, user_id: int) -> tuple[plan.Method, ...]:
+    """The strong second factors `user_id` holds (`plan.strong_methods`)."""
+    return plan.strong_methods(
+        has_app=bool(totp.list_apps(session, user_id=user_id)),
+        has_passkey=credentials.has_any(session, user_id=user_id),
+    )
 
 
 def after_first_factor(
@@ -65,9 +71,26 @@ def after_first_factor(
     steps: Steps = plan.second_steps(
         settings,
         mfa_enabled=user.mfa_enabled,
-        has_strong=has_strong_factor(session, user_id=user.id),
+        strong=strong_held(session, user_id=user.id),
         mailbox_proved=mailbox_proved,
     )
+    return start_steps(
+        session, settings=settings, user=user, steps=steps, ctx=ctx, payload=payload, sender=sender
+    )
+
+
+def start_steps(
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    steps: Steps,
+    ctx: RequestContext,
+    payload: dict[str, object],
+    sender: Sender | None = None,
+) -> CodeSent | None:
+    """Start the first of `steps`, unless this browser is trusted to skip them."""
+    assert user.id is not None
     if steps and trusted.holds(session, user=user, token=ctx.trusted_browser):
         trail.record(session, kind="signin.trusted_browser", ctx=ctx, user_id=user.id)
         steps = ()
@@ -227,7 +250,9 @@ def complete(
     """Meet the factor step parked as `row` by `method`; the user and the steps after it."""
     payload = code_store.payload_of(row)
     methods = tuple(payload.get("methods", ()))
-    method = method or (methods[0] if methods else "")
+    # Left out, the first way a code meets (a passkey answers with a credential).
+    typed = [m for m in methods if m != plan.Method.PASSKEY]
+    method = method or (typed[0] if typed else "")
     if method not in methods:
         raise MethodNotAvailable()
     user = session.get(User, row.user_id) if row.user_id is not None else None
@@ -242,7 +267,17 @@ def complete(
         _email_code(session, settings=settings, row=row, user=user, code=code, ctx=ctx)
         return user, then
     _count_try(session, row)
-    if method == plan.Method.TOTP:
+    if method == plan.Method.PASSKEY:
+        ceremonies.prove(
+            session,
+            settings=settings,
+            purpose=FACTOR,
+            credential=code,
+            ctx=ctx,
+            bound_to=row.id,
+            user_id=user_id,
+        )
+    elif method == plan.Method.TOTP:
         tries.paid(
             session,
             settings=settings,
@@ -289,3 +324,20 @@ def _email_code(
         on_record.audit(session, kind="signin.failed", ctx=ctx, user_id=user.id, reason=exc.code)
         raise
     throttle.succeeded(session, taken)
+
+
+def passkey_options(
+    session: Session, *, settings: Settings, otp_session_id: str
+) -> ceremonies.Options:
+    """Options to meet the waiting factor step with one of its user's passkeys;
+    the challenge is bound to the step."""
+    row = code_store.pending(session, otp_session_id)
+    payload = code_store.payload_of(row)
+    if row.purpose != FACTOR or plan.Method.PASSKEY not in payload.get("methods", ()):
+        raise MethodNotAvailable()
+    user = session.get(User, row.user_id) if row.user_id is not None else None
+    if user is None or not user.is_active:
+        raise UnknownCodeSession()
+    return ceremonies.assertion_options(
+        session, settings=settings, purpose=FACTOR, user=user, bound_to=row.id
+    )
