@@ -24,7 +24,7 @@ class Passkey(SQLModel, table=True):
         )
     )
     # base64url of the credential id (at most 1,023 bytes by the spec).
-    credential_id: str = Field(max_length=1400, unique=True)
+    credential_id: str = Field(max_length=1400, unique=True, index=True)
     public_key: str = Field(max_length=2048)
     sign_count: int = Field(default=0)
     name: str = Field(max_length=64)
