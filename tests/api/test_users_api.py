@@ -40,6 +40,7 @@ USER_KEYS = {
     "mfa_enabled",
     "created_at",
     "authenticator_apps",
+    "passkeys",
     "recovery_codes_left",
     "locked",
 }

@@ -173,9 +173,7 @@ def test_a_passkey_is_a_second_factor_after_the_password(
     step = stages.begin(db, settings=settings, identifier="ada", password=PASSWORD, ctx=CTX)
     db.commit()
     assert isinstance(step, CodeSent) and step.methods == ("passkey", "recovery")
-    options = second_step.passkey_options(
-        db, settings=settings, otp_session_id=step.otp_session_id
-    )
+    options = second_step.passkey_options(db, settings=settings, otp_session_id=step.otp_session_id)
     db.commit()
     # Only this user's passkeys are allowed.
     assert device.credentials[0].id_b64 in options.options_json
@@ -342,9 +340,12 @@ def test_a_removed_passkey_or_a_disabled_user_stops_at_once(
         )
     db.rollback()
     # The last strong factor gone, the recovery codes went with it.
-    assert db.execute(
-        sa.select(sa.func.count()).where(RecoveryCode.user_id == ada.id)  # type: ignore[arg-type]
-    ).scalar_one() == 0
+    assert (
+        db.execute(
+            sa.select(sa.func.count()).where(RecoveryCode.user_id == ada.id)  # type: ignore[arg-type]
+        ).scalar_one()
+        == 0
+    )
     bob.is_active = False
     db.add(bob)
     db.commit()
@@ -470,3 +471,21 @@ def test_plan_offers_the_passkey_beside_the_app() -> None:
     assert plan.strong_methods(has_app=True, has_passkey=True) == ("totp", "passkey", "recovery")
     assert plan.strong_methods(has_app=False, has_passkey=True) == ("passkey", "recovery")
     assert plan.strong_methods(has_app=False, has_passkey=False) == ()
+
+
+def test_admins_see_a_users_passkeys_and_a_reset_removes_them(
+    db: Session, engine: Engine, settings: Settings, make_user: MakeUser
+) -> None:
+    from admin_app.services.admin import directory
+
+    admin, ada = make_user(admin=True), make_user(username="ada")
+    device = SoftAuthenticator()
+    add_passkey(db, settings, ada, device)
+    add_passkey(db, settings, ada, SoftAuthenticator(), name="Phone")
+    row = directory.search(db, actor=principal_of(db, admin), query="ada").items[0]
+    assert (row.passkeys, row.recovery_codes_left) == (2, 10)
+    account.reset_all(db, settings=settings, user=ada, ctx=CTX, actor_id=admin.id)
+    db.commit()
+    assert count_rows(engine, Passkey) == 0
+    with pytest.raises(PasskeyRefused):
+        sign_in(db, settings, device)

@@ -27,8 +27,9 @@ class UserOut(BaseModel):
     is_admin: bool
     mfa_enabled: bool
     created_at: dt.datetime
-    # Second factors: confirmed authenticator apps, unused recovery codes.
+    # Second factors: confirmed authenticator apps, passkeys, unused recovery codes.
     authenticator_apps: int = 0
+    passkeys: int = 0
     recovery_codes_left: int = 0
     # Password sign-in refused after 100 failures in a row, until unlocked.
     locked: bool = False

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from admin_app.errors import ValidationFailed
-from admin_app.models import RecoveryCode, Role, TotpFactor, User, UserRole
+from admin_app.models import Passkey, RecoveryCode, Role, TotpFactor, User, UserRole
 from admin_app.models.user import ADMIN_ROLE
 from admin_app.services.access import permissions
 from admin_app.services.access.principals import Principal
@@ -44,6 +44,8 @@ _APPS = (
     .where(_totp.c.user_id == _users.c.id, _totp.c.confirmed_at.is_not(None))
     .scalar_subquery()
 )
+_passkeys = Passkey.__table__  # type: ignore[attr-defined]
+_PASSKEYS = sa.select(sa.func.count()).where(_passkeys.c.user_id == _users.c.id).scalar_subquery()
 _RECOVERY_LEFT = (
     sa.select(sa.func.count())
     .where(_recovery.c.user_id == _users.c.id, _recovery.c.used_at.is_(None))
@@ -61,6 +63,7 @@ _ROW_COLUMNS = sa.select(
     _users.c.mfa_enabled,
     _users.c.created_at,
     _APPS.label("authenticator_apps"),
+    _PASSKEYS.label("passkeys"),
     _RECOVERY_LEFT.label("recovery_codes_left"),
 )
 
@@ -75,8 +78,9 @@ class UserRow:
     is_admin: bool
     mfa_enabled: bool
     created_at: dt.datetime
-    # Second factors: confirmed authenticator apps, unused recovery codes.
+    # Second factors: confirmed authenticator apps, passkeys, unused recovery codes.
     authenticator_apps: int = 0
+    passkeys: int = 0
     recovery_codes_left: int = 0
 
 
