@@ -170,8 +170,8 @@ class ProofNeeded(DomainError):
 
     code = "reauthentication_required"
     message = (
-        "Confirm it is you first: enter your password, a code from your authenticator app, "
-        "a recovery code, or a code sent to your email."
+        "Confirm it is you first: with your password, a passkey, a code from your "
+        "authenticator app, a recovery code, or a code sent to your email."
     )
 
 
