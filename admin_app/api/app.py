@@ -17,6 +17,7 @@ from admin_app.api.routes import (
     info,
     keys,
     oauth,
+    passkeys,
     users,
 )
 from admin_app.api.security_headers import SecurityHeaders
@@ -58,8 +59,10 @@ def build_api() -> FastAPI:
     # as a branch of its own, which costs every request that passes it
     # (benchmarks/README.md, "Where a request's time goes"). APIRouter has
     # already given each route its prefix, tags and error responses. A
-    # user's own factors and re-authentication are the coldest: last.
-    for module in (health, auth, info, keys, users, audit, browser_session, oauth, factors):
+    # user's own factors and re-authentication are the coldest: last, and
+    # passkeys after them.
+    routers = (health, auth, info, keys, users, audit, browser_session, oauth, factors, passkeys)
+    for module in routers:
         api.router.routes.extend(module.router.routes)
     fallback.install(api)
     return api

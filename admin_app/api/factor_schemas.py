@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ReauthMethod = Literal["password", "totp", "recovery", "email"]
+from admin_app.api.passkey_schemas import Credential, PasskeyOut
+
+ReauthMethod = Literal["password", "passkey", "totp", "recovery", "email"]
 
 
 class AppOut(BaseModel):
@@ -35,6 +37,7 @@ class FactorsOut(BaseModel):
     apps: list[AppOut]
     recovery_codes_left: int
     trusted_browsers: list[TrustedBrowserOut]
+    passkeys: list[PasskeyOut]
     # The proofs `/auth/reauthenticate` takes from this user, the usual first.
     reauth_methods: list[ReauthMethod]
 
@@ -81,6 +84,8 @@ class ReauthIn(BaseModel):
     code: str | None = Field(default=None, max_length=16)
     # From `POST /auth/reauthenticate/email-code` (`email`).
     otp_session_id: str | None = Field(default=None, max_length=64)
+    # The browser's answer to `POST /auth/reauthenticate/passkey-options` (`passkey`).
+    credential: Credential | None = None
 
 
 class ReauthCodeOut(BaseModel):

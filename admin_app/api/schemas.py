@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Short = Field(default=None, max_length=320)
 # How a sign-in step is met (services/signin/plan.py `Method`).
-Method = Literal["email", "totp", "recovery"]
+Method = Literal["email", "totp", "recovery", "passkey"]
 
 
 class LoginIn(BaseModel):

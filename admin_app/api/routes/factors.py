@@ -10,6 +10,7 @@ needs a fresh proof answers 401 `reauthentication_required` from there.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -30,6 +31,7 @@ from admin_app.api.factor_schemas import (
     TrustedBrowserOut,
 )
 from admin_app.api.params import Id
+from admin_app.api.passkey_schemas import PasskeyOut
 from admin_app.api.routes.auth import ERRORS
 from admin_app.db import session_scope
 from admin_app.services.access import api_keys
@@ -67,7 +69,7 @@ def _app(info: totp.AppInfo) -> AppOut:
 
 @router.get("/factors")
 def list_factors(caller: Own, db: Database) -> FactorsOut:
-    """The caller's authenticator apps, recovery codes left, and trusted browsers.
+    """The caller's authenticator apps, passkeys, recovery codes left, and trusted browsers.
 
     `reauth_methods` are the proofs `POST /auth/reauthenticate` takes from
     this user. Needs an access token.
@@ -88,6 +90,7 @@ def list_factors(caller: Own, db: Database) -> FactorsOut:
             )
             for b in found.browsers
         ],
+        passkeys=[PasskeyOut.of(p) for p in found.passkeys],
         reauth_methods=cast(list[ReauthMethod], list(reauth.methods_for(db, user=user))),
     )
 
@@ -164,9 +167,11 @@ def reauthenticate(
     """Prove it is you again; then retry what answered 401 `reauthentication_required`.
 
     `method` is one of `reauth_methods` (`GET /auth/factors`): `password`
-    with `password`; `totp` or `recovery` with `code`; `email` with the
-    `otp_session_id` of `/auth/reauthenticate/email-code` and the mailed
-    `code`. The proof holds `REAUTH_MINUTES` (10) for this sign-in's tokens.
+    with `password`; `passkey` with the browser's answer to
+    `/auth/reauthenticate/passkey-options` as `credential`; `totp` or
+    `recovery` with `code`; `email` with the `otp_session_id` of
+    `/auth/reauthenticate/email-code` and the mailed `code`. The proof holds
+    `REAUTH_MINUTES` (10) for this sign-in's tokens.
     Wrong proofs spend the account's sign-in budget (429 past it).
     """
     reauth.reauthenticate(
@@ -177,7 +182,8 @@ def reauthenticate(
         method=body.method,
         ctx=ctx,
         password=body.password,
-        code=body.code,
+        # A passkey's answer travels to the service as its JSON text.
+        code=json.dumps(body.credential) if body.method == "passkey" else body.code,
         otp_session_id=body.otp_session_id,
     )
     return Response(status_code=204)
