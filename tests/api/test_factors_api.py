@@ -16,7 +16,7 @@ from tests.support.smtp import SmtpServer
 
 ApiClient = Callable[..., TestClient]
 MakeUser = Callable[..., User]
-FACTORS_KEYS = {"apps", "recovery_codes_left", "trusted_browsers", "reauth_methods"}
+FACTORS_KEYS = {"apps", "passkeys", "recovery_codes_left", "trusted_browsers", "reauth_methods"}
 APP_KEYS = {"id", "name", "created_at", "last_used_at"}
 
 
@@ -42,6 +42,7 @@ def test_adding_an_app_shows_its_secret_then_counts_once_confirmed(
     headers = _signed_in(client)
     assert _factors(client, headers) == {
         "apps": [],
+        "passkeys": [],
         "recovery_codes_left": 0,
         "trusted_browsers": [],
         "reauth_methods": ["password", "email"],
