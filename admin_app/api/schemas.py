@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Short = Field(default=None, max_length=320)
 # How a sign-in step is met (services/signin/plan.py `Method`).
 Method = Literal["email", "totp", "recovery", "passkey"]
+# The methods met by a typed code (a passkey answers at /auth/passkeys/factor).
+CodeMethod = Literal["email", "totp", "recovery"]
 
 
 class LoginIn(BaseModel):
@@ -36,7 +38,7 @@ class VerifyOtpIn(BaseModel):
     # A 6-digit code, or a recovery code (14 characters with its dashes).
     code: str = Field(max_length=16)
     # Which of the step's `methods` the code is for; the first offered when left out.
-    method: Method | None = None
+    method: CodeMethod | None = None
 
 
 class ResendOtpIn(BaseModel):
