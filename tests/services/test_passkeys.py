@@ -65,7 +65,7 @@ def add_passkey(
 def sign_in(
     db: Session, settings: Settings, device: SoftAuthenticator, **answer: object
 ) -> User | CodeSent:
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     credential = device.authenticate(options.options_json, **answer)  # type: ignore[arg-type]
     outcome = with_passkey.sign_in(
@@ -104,7 +104,7 @@ def test_options_name_the_relying_party_of_app_url(
     db: Session, make_settings: Callable[..., Settings]
 ) -> None:
     settings = make_settings(APP_URL="https://admin.example.com:8443")
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     assert '"rpId":"admin.example.com"' in options.options_json.replace(" ", "")
     assert '"userVerification":"preferred"' in options.options_json.replace(" ", "")
     assert relying_party.of(settings).origin == "https://admin.example.com:8443"
@@ -227,7 +227,7 @@ def test_a_replayed_answer_is_refused(
     ada = make_user()
     device = SoftAuthenticator()
     add_passkey(db, settings, ada, device)
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     answer = device.authenticate(options.options_json)
     assert isinstance(
@@ -250,7 +250,7 @@ def test_one_answer_racing_four_times_signs_in_once(
     ada = make_user()
     device = SoftAuthenticator()
     add_passkey(db, settings, ada, device)
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     answer = device.authenticate(options.options_json)
     go = threading.Barrier(4)
@@ -289,8 +289,8 @@ def test_two_answers_with_one_counter_value_sign_in_once(
     add_passkey(db, settings, ada, device)
     copy = device.clone()
     first, second = (
-        with_passkey.options(db, settings=settings),
-        with_passkey.options(db, settings=settings),
+        with_passkey.options(db, settings=settings, ctx=CTX),
+        with_passkey.options(db, settings=settings, ctx=CTX),
     )
     db.commit()
     # The device and its copy both sign with counter 1, each its own challenge.
@@ -328,8 +328,8 @@ def test_another_attempts_answer_is_refused(
     ada = make_user()
     device = SoftAuthenticator()
     add_passkey(db, settings, ada, device)
-    mine = with_passkey.options(db, settings=settings)
-    theirs = with_passkey.options(db, settings=settings)
+    mine = with_passkey.options(db, settings=settings, ctx=CTX)
+    theirs = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     answer = device.authenticate(theirs.options_json)
     with pytest.raises(PasskeyRequestExpired):
@@ -344,7 +344,7 @@ def test_a_challenge_lasts_two_minutes(
     ada = make_user()
     device = SoftAuthenticator()
     add_passkey(db, settings, ada, device)
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     answer = device.authenticate(options.options_json)
     travel(121)
@@ -378,7 +378,7 @@ def test_a_phished_or_forged_answer_is_refused_and_audited(
     ada = make_user()
     device = SoftAuthenticator()
     add_passkey(db, settings, ada, device)
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     answer = device.authenticate(
         options.options_json,
@@ -403,7 +403,7 @@ def test_a_removed_passkey_or_a_disabled_user_stops_at_once(
     add_passkey(db, settings, ada, ada_device)
     add_passkey(db, settings, bob, bob_device)
     # The options were made while it still existed.
-    options = with_passkey.options(db, settings=settings)
+    options = with_passkey.options(db, settings=settings, ctx=CTX)
     db.commit()
     answer = ada_device.authenticate(options.options_json)
     passkey_id = credentials.list_for(db, user_id=ada.id or 0)[0].id
@@ -566,3 +566,21 @@ def test_admins_see_a_users_passkeys_and_a_reset_removes_them(
     assert count_rows(engine, Passkey) == 0
     with pytest.raises(PasskeyRefused):
         sign_in(db, settings, device)
+
+
+def test_a_network_gets_120_sign_in_options_a_minute(
+    db: Session, settings: Settings, travel: Travel
+) -> None:
+    from admin_app.errors import RateLimited
+    from admin_app.services.request_context import RequestContext
+
+    for _ in range(with_passkey.OPTIONS_PER_MINUTE):
+        with_passkey.options(db, settings=settings, ctx=CTX)
+    db.commit()
+    with pytest.raises(RateLimited):
+        with_passkey.options(db, settings=settings, ctx=CTX)
+    db.rollback()
+    # Another network is not held up, and a minute later this one may ask again.
+    with_passkey.options(db, settings=settings, ctx=RequestContext(ip="192.0.2.99"))
+    travel(61)
+    with_passkey.options(db, settings=settings, ctx=CTX)

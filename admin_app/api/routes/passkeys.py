@@ -67,20 +67,21 @@ def _handed_over(
 # Sign-in ------------------------------------------------------------------
 
 
-def _signin_options(settings: Settings) -> ceremonies.Options:
+def _signin_options(ctx: RequestContext, settings: Settings) -> ceremonies.Options:
     with session_scope() as db:
-        return with_passkey.options(db, settings=settings)
+        return with_passkey.options(db, settings=settings, ctx=ctx)
 
 
 @router.post("/passkeys/signin/options")
-async def signin_options(settings: AppSettings) -> PasskeyOptionsOut:
+async def signin_options(ctx: Context, settings: AppSettings) -> PasskeyOptionsOut:
     """Begin a sign-in with a passkey: options for `navigator.credentials.get`.
 
     No identifier: the options name no account, and the browser offers the
     passkeys it holds for this site. Answer within `expires_in` seconds with
-    `POST /auth/passkeys/signin` and this `attempt_id`.
+    `POST /auth/passkeys/signin` and this `attempt_id`. 429 past 120 a minute
+    from one network.
     """
-    return PasskeyOptionsOut.of(await run_in_threadpool(_signin_options, settings))
+    return PasskeyOptionsOut.of(await run_in_threadpool(_signin_options, ctx, settings))
 
 
 def _sign_in(

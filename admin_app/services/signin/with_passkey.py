@@ -9,11 +9,15 @@ steps left start as after a password.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session
 
 from admin_app.mail.senders import Sender
 from admin_app.models import User
+from admin_app.security.client_ip import limit_group
 from admin_app.services.email_codes.code_step import CodeSent
+from admin_app.services.limits import budgets
 from admin_app.services.passkeys import ceremonies
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import plan, second_step
@@ -21,10 +25,22 @@ from admin_app.settings import Settings
 
 PURPOSE = "signin"
 METHOD = "passkey"
+OPTIONS_PER_MINUTE = 120
 
 
-def options(session: Session, *, settings: Settings) -> ceremonies.Options:
-    """Options for a sign-in with any passkey of this site; `attempt_id` names the attempt."""
+def options(session: Session, *, settings: Settings, ctx: RequestContext) -> ceremonies.Options:
+    """Options for a sign-in with any passkey of this site; `attempt_id` names the attempt.
+
+    Anyone may ask, and each asking writes a challenge row: a network gets
+    OPTIONS_PER_MINUTE of them (a page load and a click each take one).
+    """
+    budgets.take(
+        session,
+        f"passkey-options:{limit_group(ctx.ip)}",
+        limit=OPTIONS_PER_MINUTE,
+        window=dt.timedelta(minutes=1),
+        message="Too many passkey sign-ins from this network. Try again in a minute.",
+    )
     return ceremonies.assertion_options(session, settings=settings, purpose=PURPOSE)
 
 
