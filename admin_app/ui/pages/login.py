@@ -1,4 +1,11 @@
-"""/login: adapts to AUTH_MODE; ends in a real navigation that sets the cookie."""
+"""/login: adapts to AUTH_MODE; ends in a real navigation that sets the cookie.
+
+In every mode a passkey signs in too: by the "Sign in with a passkey" button,
+or by the identifier field's autofill (a conditional WebAuthn request started
+after the page loads, where the browser offers one). Either way the browser
+answers a challenge the server made (`services/signin/with_passkey`); no
+identifier is typed.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,18 @@ from admin_app import paths
 from admin_app.security.redirects import safe_next
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
+from admin_app.services.passkeys.ceremonies import Options
 from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import handover, stages
+from admin_app.services.signin import handover, stages, with_passkey
 from admin_app.services.signin.identities import describe_methods
 from admin_app.settings import get_settings
+from admin_app.ui import webauthn_js
 from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
+from admin_app.ui.components.passkey_button import (
+    credential_of,
+    failure_message,
+    passkey_button,
+)
 from admin_app.ui.components.providers import (
     LABELS,
     ProviderEntry,
@@ -71,6 +85,26 @@ async def begin_sign_in(
     return await in_thread(lambda db: first_step(db, identifier, password, ctx), argon2=True)
 
 
+def passkey_options(db: Session) -> Options:
+    """A new passkey sign-in attempt: its challenge, for any passkey of this site."""
+    return with_passkey.options(db, settings=get_settings())
+
+
+def passkey_step(
+    db: Session, attempt_id: str, credential: str, ctx: RequestContext
+) -> str | CodeSent:
+    """The browser's passkey answer: a hand-off ticket when the user is signed in,
+    CodeSent when a step is left (a passkey without user verification, or the
+    email code EMAIL_CODE_ALWAYS keeps)."""
+    settings = get_settings()
+    outcome = with_passkey.sign_in(
+        db, settings=settings, attempt_id=attempt_id, credential=credential, ctx=ctx
+    )
+    if isinstance(outcome, CodeSent):
+        return outcome
+    return handover.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="passkey")
+
+
 class LoginState(AuthState):
     uses_password: bool = True
     forgot_offered: bool = False
@@ -78,7 +112,12 @@ class LoginState(AuthState):
     signup_enabled: bool = False
     loaded: bool = False
     busy: bool = False
+    passkey_busy: bool = False
     error: str = ""
+    # The passkey attempts' ids stay on the server (underscore: backend-only):
+    # the button's, and the autofill's (conditional mediation).
+    _passkey_attempt: str = ""
+    _autofill_attempt: str = ""
 
     def _next(self) -> str:
         return safe_next(self.router.url.query_parameters.get("next"))
@@ -95,13 +134,16 @@ class LoginState(AuthState):
         self.signup_enabled = settings.signup_enabled
         # Only where mail is the channel anyway; in password mode an admin resets.
         self.forgot_offered = reset_links.forgot_offered(settings)
-        self.busy = False
+        self.busy = self.passkey_busy = False
         self.error = notice(dict(self.router.url.query_parameters))
         self.providers = provider_entries([p.name for p in settings.oauth], self._next())
         if user is not None:
             return rx.redirect(self._next())
         self.loaded = True
-        return None
+        # Last: the autofill's request may wait for as long as the page is open.
+        return rx.call_script(
+            webauthn_js.conditional_available_call(), callback=LoginState.offer_autofill
+        )
 
     @rx.event
     async def submit(self, form: dict):
@@ -128,12 +170,98 @@ class LoginState(AuthState):
         # busy stays on: the page is about to be replaced by the navigation.
         yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
 
+    @rx.event
+    async def offer_autofill(self, available: bool):
+        """The browser said whether it offers passkeys in autofill: if it does, a
+        conditional request waits for the user to pick one from the identifier
+        field (no challenge is made where it does not)."""
+        if available is not True or self.signed_in or self.busy or self.passkey_busy:
+            return None
+        made = await self._attempt(passkey_options)
+        if isinstance(made, Undone):
+            return None
+        self._autofill_attempt = made.attempt_id
+        return rx.call_script(
+            webauthn_js.get_call(made.options_json, conditional=True),
+            callback=LoginState.finish_autofill,
+        )
+
+    @rx.event
+    async def use_passkey(self):
+        """The button: a modal passkey request (it ends the autofill's, if any)."""
+        if self.busy or self.passkey_busy:
+            return
+        self.passkey_busy, self.error = True, ""
+        yield
+        made = await self._attempt(passkey_options)
+        if isinstance(made, Undone):
+            self.passkey_busy = False
+            return
+        self._passkey_attempt = made.attempt_id
+        yield rx.call_script(
+            webauthn_js.get_call(made.options_json, conditional=False),
+            callback=LoginState.finish_passkey,
+        )
+
+    @rx.event
+    async def finish_passkey(self, result: dict):
+        """The button's request settled: sign in with its credential, or say why not."""
+        attempt, self._passkey_attempt = self._passkey_attempt, ""
+        credential = credential_of(result)
+        if credential is None or not attempt:
+            self.passkey_busy = False
+            self.error = failure_message(result)
+            return
+        async for update in self._sign_in_with(attempt, credential):
+            yield update
+
+    @rx.event
+    async def finish_autofill(self, result: dict):
+        """The autofill's request settled. Nothing is said when it gave no
+        credential: it was ended by the button (AbortError), or the browser
+        had nothing to offer; the page is as it was."""
+        credential = credential_of(result)
+        # A failure leaves the attempt alone: an AbortError may be an older
+        # request's, ended by the one this attempt id now belongs to.
+        if credential is None or not self._autofill_attempt:
+            return
+        attempt, self._autofill_attempt = self._autofill_attempt, ""
+        if self.busy or self.passkey_busy:
+            return
+        self.passkey_busy, self.error = True, ""
+        yield
+        async for update in self._sign_in_with(attempt, credential):
+            yield update
+
+    async def _sign_in_with(self, attempt: str, credential: str):
+        ctx = self._request_context()
+        outcome = await self._attempt(lambda db: passkey_step(db, attempt, credential, ctx))
+        if isinstance(outcome, Undone):
+            self.passkey_busy = False
+            return
+        if isinstance(outcome, CodeSent):
+            if outcome.delay:
+                await asyncio.sleep(outcome.delay)
+            verify = await self.get_state(VerifyState)
+            verify._park(outcome, self._next())
+            self.passkey_busy = False
+            yield rx.redirect(paths.VERIFY)
+            return
+        # passkey_busy stays on: the page is about to be replaced by the navigation.
+        yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
+
 
 def login_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             form_error(LoginState.error),
-            field("Email or username", "identifier", autocomplete="username", auto_focus=True),
+            # "webauthn": the browser may offer this site's passkeys in the field's autofill.
+            field(
+                "Email or username",
+                "identifier",
+                autocomplete="username webauthn",
+                auto_focus=True,
+            ),
             rx.cond(
                 LoginState.uses_password,
                 field("Password", "password", type="password", autocomplete="current-password"),
@@ -157,6 +285,14 @@ def login_form() -> rx.Component:
 def login_page() -> rx.Component:
     return auth_card(
         rx.cond(LoginState.loaded, login_form(), rx.center(rx.spinner(), padding="2rem")),
+        rx.cond(
+            LoginState.loaded,
+            passkey_button(
+                "Sign in with a passkey",
+                on_click=LoginState.use_passkey,
+                busy=LoginState.passkey_busy,
+            ),
+        ),
         provider_buttons(LoginState.providers),
         rx.cond(
             LoginState.signup_enabled,

@@ -1,13 +1,14 @@
-"""/verify's other parts: the recovery-code field, "trust this browser", the
-switches between the ways of meeting a step, and the resend line."""
+"""/verify's other parts: the passkey button, the recovery-code field, "trust this
+browser", the switches between the ways of meeting a step, and the resend line."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from admin_app import paths
+from admin_app.ui.components.passkey_button import passkey_button
 from admin_app.ui.pages.verify.code_boxes import LEAD_ID
-from admin_app.ui.pages.verify.state import EMAIL, RECOVERY, TOTP, VerifyState
+from admin_app.ui.pages.verify.state import EMAIL, PASSKEY, RECOVERY, TOTP, VerifyState
 
 TRUST_HINT_ID = "trust-browser-hint"
 
@@ -37,6 +38,19 @@ def recovery_field() -> rx.Component:
         rx.text("It looks like abcd-efgh-jkmn.", size="1", color_scheme="gray"),
         spacing="1",
         width="100%",
+    )
+
+
+def passkey_field() -> rx.Component:
+    """The passkey's one control: the browser asks for the passkey, nothing is typed."""
+    return passkey_button(
+        "Use passkey",
+        on_click=VerifyState.use_passkey,
+        busy=VerifyState.busy,
+        # A failed try mounts it afresh, focused, for another go.
+        key=VerifyState.attempt,
+        auto_focus=True,
+        aria_describedby=LEAD_ID,
     )
 
 
@@ -91,6 +105,7 @@ def switch_to(method: str, label: str | rx.Var) -> rx.Component:
 def method_switches() -> rx.Component:
     """Buttons, not links: each changes the step's way in place (focus goes to its field)."""
     return rx.vstack(
+        switch_to(PASSKEY, "Use your passkey"),
         switch_to(TOTP, "Use your authenticator app"),
         switch_to(RECOVERY, "Use a recovery code"),
         switch_to(

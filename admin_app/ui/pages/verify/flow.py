@@ -9,6 +9,7 @@ from sqlmodel import Session
 from admin_app.errors import DomainError
 from admin_app.services.email_codes import code_step, code_store
 from admin_app.services.email_codes.code_step import CodeSent
+from admin_app.services.passkeys.ceremonies import Options
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import handover, plan, second_step, stages
 from admin_app.settings import get_settings
@@ -43,6 +44,11 @@ def complete_step(
         method="code" if method == plan.Method.EMAIL else method,
         trust_browser=trust_browser,
     )
+
+
+def passkey_options(db: Session, *, otp_session_id: str) -> Options:
+    """A challenge for one of the step's user's passkeys, bound to the waiting step."""
+    return second_step.passkey_options(db, settings=get_settings(), otp_session_id=otp_session_id)
 
 
 def send_code(db: Session, *, otp_session_id: str, ctx: RequestContext) -> CodeSent:

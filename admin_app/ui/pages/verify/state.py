@@ -13,11 +13,14 @@ from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.factors import trusted
 from admin_app.services.signin.plan import Method
 from admin_app.settings import get_settings
+from admin_app.ui import webauthn_js
+from admin_app.ui.components.passkey_button import credential_of, failure_message
 from admin_app.ui.navigation import post_to
 from admin_app.ui.pages.verify import flow
 from admin_app.ui.state.auth import AuthState, Undone, in_thread
 
 EMAIL, TOTP, RECOVERY = Method.EMAIL.value, Method.TOTP.value, Method.RECOVERY.value
+PASSKEY = Method.PASSKEY.value
 
 PURPOSE_TEXT = {
     "signin": "We sent a sign-in code to",
@@ -26,11 +29,14 @@ PURPOSE_TEXT = {
     "signup": "To create your account, enter the code we sent to",
 }
 HEADINGS = {
+    PASSKEY: "Use your passkey",
     TOTP: "Enter the code from your authenticator app",
     RECOVERY: "Enter a recovery code",
     EMAIL: "Check your email",
 }
 LEADS = {
+    PASSKEY: "To finish signing in, confirm it is you with a passkey you added to your "
+    "account: your device will ask for your fingerprint, face, PIN or security key.",
     TOTP: "Open the authenticator app you added to your account and type the 6-digit "
     "code it shows now.",
     RECOVERY: "Type one of the recovery codes you saved when you added your authenticator "
@@ -63,6 +69,8 @@ class VerifyState(AuthState):
     trust_offered: bool = False
     trust_days: int = 0
     trust: bool = False
+    # The passkey request's attempt id (backend-only).
+    _passkey_attempt: str = ""
 
     def _park(self, sent: CodeSent, next_path: str) -> None:
         """Called by /login and /signup: remember the waiting flow, then go to /verify."""
@@ -79,7 +87,9 @@ class VerifyState(AuthState):
         self.resend_in = sent.resend_in
         self.methods = list(sent.methods) or [EMAIL]
         self.mailed = sent.mailed
-        wanted = method or self.methods[0]
+        # A passkey, when the user holds one, is offered first: one touch.
+        first = PASSKEY if PASSKEY in self.methods else self.methods[0]
+        wanted = method or first
         self.method = wanted if wanted in self.methods else self.methods[0]
         settings = get_settings()
         self.trust_offered = sent.purpose in flow.SECOND_STEPS and trusted.offered(settings)
@@ -159,7 +169,7 @@ class VerifyState(AuthState):
 
     @rx.event
     async def submit(self, form: dict | None = None):
-        if self.busy:
+        if self.busy or self.method == PASSKEY:
             return
         if self.method == RECOVERY:
             self.recovery = str((form or {}).get("recovery_code", "")).strip()[:64]
@@ -187,6 +197,60 @@ class VerifyState(AuthState):
             return
         if isinstance(outcome, CodeSent):
             # Another step is due (an authenticator app after the email code).
+            self._show_step(outcome)
+            self.sent_note = ""
+            yield VerifyState.tick
+            return
+        self._otp_session_id = ""
+        yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next})
+
+    @rx.event
+    async def use_passkey(self):
+        """Ask the browser for one of the user's passkeys, against a challenge bound
+        to this step."""
+        if self.busy or self.method != PASSKEY:
+            return
+        self.busy, self.error = True, ""
+        yield
+        step = self._otp_session_id
+        made = await self._attempt(lambda db: flow.passkey_options(db, otp_session_id=step))
+        if isinstance(made, Undone):
+            self.busy = False
+            return
+        self._passkey_attempt = made.attempt_id
+        yield rx.call_script(
+            webauthn_js.get_call(made.options_json, conditional=False),
+            callback=VerifyState.finish_passkey,
+        )
+
+    @rx.event
+    async def finish_passkey(self, result: dict):
+        """The passkey request settled: meet the step with its credential, or say why not
+        (the step's other ways stay offered)."""
+        attempt, self._passkey_attempt = self._passkey_attempt, ""
+        credential = credential_of(result)
+        if credential is None or not attempt or self.method != PASSKEY:
+            self.busy = False
+            self.error = failure_message(result, other="use another way below")
+            self.attempt += 1
+            return
+        step, trust = self._otp_session_id, self.trust
+        ctx = self._request_context()
+        outcome = await self._attempt(
+            lambda db: flow.complete_step(
+                db,
+                otp_session_id=step,
+                code=credential,
+                method=PASSKEY,
+                trust_browser=trust,
+                ctx=ctx,
+            )
+        )
+        if isinstance(outcome, Undone):
+            self.busy = False
+            self.attempt += 1
+            return
+        if isinstance(outcome, CodeSent):
             self._show_step(outcome)
             self.sent_note = ""
             yield VerifyState.tick
