@@ -67,9 +67,10 @@ print(json.dumps({
 """
 
 _OPTIONS = """
+from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import with_passkey
 with session_scope() as db:
-    made = with_passkey.options(db, settings=settings)
+    made = with_passkey.options(db, settings=settings, ctx=RequestContext.cli())
 print(json.dumps({"attempt_id": made.attempt_id, "options_json": made.options_json}))
 """
 

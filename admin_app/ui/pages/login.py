@@ -90,9 +90,10 @@ async def begin_sign_in(
 PASSKEY_LABEL = "Use a passkey"
 
 
-def passkey_options(db: Session) -> Options:
-    """A new passkey sign-in attempt: its challenge, for any passkey of this site."""
-    return with_passkey.options(db, settings=get_settings())
+def passkey_options(db: Session, ctx: RequestContext) -> Options:
+    """A new passkey sign-in attempt: its challenge, for any passkey of this site
+    (a network may ask only so often: `with_passkey.OPTIONS_PER_MINUTE`)."""
+    return with_passkey.options(db, settings=get_settings(), ctx=ctx)
 
 
 def passkey_step(
@@ -123,6 +124,7 @@ class LoginState(AuthState):
     # the button's, and the autofill's (conditional mediation).
     _passkey_attempt: str = ""
     _autofill_attempt: str = ""
+    _autofill_error: str = ""
 
     def _next(self) -> str:
         return safe_next(self.router.url.query_parameters.get("next"))
@@ -182,7 +184,10 @@ class LoginState(AuthState):
         field (no challenge is made where it does not)."""
         if available is not True or self.signed_in or self.busy or self.passkey_busy:
             return None
-        made = await self._attempt(passkey_options)
+        ctx = self._request_context()
+        # A refusal (too many requests from this network) is not shown here:
+        # the button says it when used.
+        made = await self._attempt(lambda db: passkey_options(db, ctx), error="_autofill_error")
         if isinstance(made, Undone):
             return None
         self._autofill_attempt = made.attempt_id
@@ -198,7 +203,8 @@ class LoginState(AuthState):
             return
         self.passkey_busy, self.error = True, ""
         yield
-        made = await self._attempt(passkey_options)
+        ctx = self._request_context()
+        made = await self._attempt(lambda db: passkey_options(db, ctx))
         if isinstance(made, Undone):
             self.passkey_busy = False
             return
