@@ -282,7 +282,7 @@ def path_is(path: str) -> re.Pattern[str]:
 def sign_in(page: Page, identifier: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email or username").fill(identifier)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def sign_out(page: Page) -> None:

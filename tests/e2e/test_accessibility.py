@@ -154,7 +154,7 @@ def test_signed_out_pages_have_no_violations(
     found: list[str] = []
 
     page.goto(f"{server.url}/login")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     found += scan_all(page, axe_js, "/login")
     sign_in(page, unique("nobody"), "not the password at all")
     expect(page.get_by_role("alert")).to_be_visible()

@@ -31,7 +31,7 @@ from tests.e2e.seed_passkeys import (
 from tests.e2e.test_accessibility import axe_path, report, scan_all
 from tests.e2e.virtual_authenticator import VirtualAuthenticator
 
-BUTTON = "Use a passkey"
+BUTTON = "Sign in with a passkey"
 CANCELLED = "The passkey sign-in was cancelled or timed out."
 REFUSED = "That passkey could not be used."
 

@@ -85,9 +85,9 @@ async def begin_sign_in(
     return await in_thread(lambda db: first_step(db, identifier, password, ctx), argon2=True)
 
 
-# Not "Sign in with a passkey": every browser test finds the form's button by
-# the name "Sign in", which Playwright matches as a substring.
-PASSKEY_LABEL = "Use a passkey"
+# The words. (Browser tests find the form's own button by the exact
+# name "Sign in": Playwright matches a name as a substring otherwise.)
+PASSKEY_LABEL = "Sign in with a passkey"
 
 
 def passkey_options(db: Session, ctx: RequestContext) -> Options:
