@@ -58,12 +58,15 @@ def _proof_field() -> rx.Component:
                         size="2",
                         id="reauth-passkey-help",
                     ),
+                    # Never disabled (as `loading` would): the focus stays on it while
+                    # the browser asks, and comes back to it if the prompt is turned down.
                     rx.button(
                         rx.icon("key-round", size=16),
-                        "Use a passkey",
+                        rx.cond(
+                            ReauthState.reauth_busy, "Waiting for your passkey…", "Use a passkey"
+                        ),
                         type="button",
                         auto_focus=True,
-                        loading=ReauthState.reauth_busy,
                         aria_describedby="reauth-passkey-help",
                         on_click=ReauthState.use_passkey,
                     ),

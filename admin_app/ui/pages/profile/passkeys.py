@@ -122,7 +122,14 @@ def name_form(cancel: rx.Component) -> rx.Component:
             ),
             rx.hstack(
                 cancel,
-                rx.button("Add a passkey", type="submit", loading=PasskeysState.passkey_busy),
+                # Never disabled (as `loading` would): the focus stays on it while the
+                # browser asks, and is there to try again if the prompt is turned down.
+                rx.button(
+                    rx.cond(
+                        PasskeysState.passkey_busy, "Waiting for your passkey…", "Add a passkey"
+                    ),
+                    type="submit",
+                ),
                 justify="end",
                 width="100%",
             ),

@@ -95,6 +95,8 @@ class PasskeysState(FactorsState):
 
     @rx.event
     async def start_passkey(self, form: dict):
+        if self.passkey_busy:
+            return None  # the browser is asking already
         self.passkey_error = self.passkey_hint = ""
         await self._quiet()
         name = str(form.get("passkey_name", ""))
