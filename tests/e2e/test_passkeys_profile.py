@@ -1,6 +1,6 @@
 """Passkeys in the pages, made and used by Chromium's virtual authenticator: adding them
 on /profile (recovery codes with the first), "Use a passkey" in "Confirm it's you"
-to remove one, and a passkey as the factor /setup-mfa asks for.
+to remove one, a passkey as the factor /setup-mfa asks for, and its count on /users.
 
 The server runs with REAUTH_MINUTES=1 (whole minutes, the shortest): the test
 that re-authenticates waits one minute after its sign-in. The authenticator is
@@ -260,3 +260,12 @@ def test_setup_mfa_takes_a_passkey_then_opens_the_dashboard(
     page.goto(f"{server.url}/profile")
     expect(page).to_have_url(path_is("/profile"))
     expect(passkeys_list(page).get_by_role("listitem").filter(has_text="Passkey")).to_have_count(1)
+
+    # An Admin (create-admin made this user one) sees it beside the other factors on /users.
+    page.goto(f"{server.url}/users")
+    page.get_by_label("Search").fill(username)
+    expect(page.locator("tbody tr")).to_have_count(1)
+    row = page.get_by_role("row").filter(has_text=username)
+    expect(row.get_by_text("1 passkey", exact=True)).to_be_visible()
+    expect(row.get_by_text("10 recovery codes", exact=True)).to_be_visible()
+    expect(row.get_by_text("Authenticator", exact=True)).to_have_count(0)

@@ -46,8 +46,7 @@ def listing(db: Session, **kwargs: Any) -> tuple[list[UserListRow], int]:
             locked=r.id in locked,
             created=r.created_at.strftime("%Y-%m-%d"),
             authenticator_apps=r.authenticator_apps,
-            # (Until the directory counts them, a row without the field has none.)
-            passkeys=int(getattr(r, "passkeys", 0)),
+            passkeys=r.passkeys,
             recovery_codes_left=r.recovery_codes_left,
         )
         for r in found.items
