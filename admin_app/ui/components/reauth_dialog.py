@@ -3,7 +3,9 @@
 It opens when a page action met ProofNeeded (ui/state/reauth.py), offers the
 proofs the user has, and on success runs that action again. Radix gives it
 the dialog semantics: focus goes to its first field and stays inside, Escape
-cancels; errors are role="alert", the sent code's notice role="status".
+cancels; errors are role="alert", the sent code's notice and a cancelled
+passkey prompt's word role="status". A passkey has no field: its way is a
+button that asks the browser (the switch to it asks at once).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from admin_app.ui.state.reauth import ReauthState
 # What each way is called on the buttons that switch to it.
 SWITCH_LABELS = (
     ("password", "Use your password"),
+    ("passkey", "Use a passkey"),
     ("totp", "Use your authenticator app"),
     ("recovery", "Use a recovery code"),
     ("email", "Email me a code"),
@@ -41,6 +44,34 @@ def _proof_field() -> rx.Component:
                     type="password",
                     autocomplete="current-password",
                     auto_focus=True,
+                ),
+            ),
+        ),
+        (
+            "passkey",
+            _keyed(
+                "passkey",
+                rx.vstack(
+                    rx.text(
+                        "Your browser asks for one of your passkeys: your fingerprint, "
+                        "face or screen lock, or a security key.",
+                        size="2",
+                        id="reauth-passkey-help",
+                    ),
+                    # Never disabled (as `loading` would): the focus stays on it while
+                    # the browser asks, and comes back to it if the prompt is turned down.
+                    rx.button(
+                        rx.icon("key-round", size=16),
+                        rx.cond(
+                            ReauthState.reauth_busy, "Waiting for your passkey…", "Use a passkey"
+                        ),
+                        type="button",
+                        auto_focus=True,
+                        aria_describedby="reauth-passkey-help",
+                        on_click=ReauthState.use_passkey,
+                    ),
+                    spacing="2",
+                    width="100%",
                 ),
             ),
         ),
@@ -117,10 +148,24 @@ def reauth_dialog() -> rx.Component:
                 rx.form(
                     rx.vstack(
                         form_error(ReauthState.reauth_error),
+                        rx.cond(
+                            ReauthState.reauth_hint != "",
+                            rx.callout(
+                                ReauthState.reauth_hint,
+                                icon="info",
+                                color_scheme="gray",
+                                high_contrast=True,
+                                role="status",
+                                width="100%",
+                            ),
+                        ),
                         _proof_field(),
                         rx.cond(
-                            (ReauthState.reauth_method != "email")
-                            | (ReauthState.reauth_sent_to != ""),
+                            (ReauthState.reauth_method != "passkey")
+                            & (
+                                (ReauthState.reauth_method != "email")
+                                | (ReauthState.reauth_sent_to != "")
+                            ),
                             rx.button("Confirm", type="submit", loading=ReauthState.reauth_busy),
                         ),
                         spacing="3",

@@ -8,6 +8,10 @@ to run again and with what arguments. Once the proof is accepted
 (`reauth.reauthenticate`), that handler is sent as a new event: it runs
 through every check again, as if the user had clicked once more.
 
+A passkey proves it in the browser: `_ask_passkey` hands the service's
+options to `navigator.credentials.get` (ui/webauthn_js.py) and the answer
+comes back to `passkey_proved`, which checks it like any other proof.
+
 Page states that hold such actions inherit from ReauthState; its vars live
 once per tab, so one dialog component (components/reauth_dialog.py) serves
 every page.
@@ -26,6 +30,7 @@ from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.signin import reauth
 from admin_app.settings import get_settings
+from admin_app.ui import webauthn_js
 from admin_app.ui.state.auth import AuthState, Undone, in_thread
 
 T = TypeVar("T")
@@ -41,6 +46,8 @@ class ReauthState(AuthState):
     reauth_sent_to: str = ""
     reauth_busy: bool = False
     reauth_notice: str = ""
+    # A calm word in the dialog (a passkey prompt cancelled), as a status.
+    reauth_hint: str = ""
     _reauth_code_id: str = ""
     # What to run again once proved: {"state": full name, "handler": name, "args": [...]}.
     _reauth_retry: dict[str, Any] = {}
@@ -78,7 +85,7 @@ class ReauthState(AuthState):
     def _reset_reauth(self) -> None:
         self.reauth_open, self.reauth_busy = False, False
         self.reauth_methods, self.reauth_method = [], ""
-        self.reauth_error = self.reauth_sent_to = self.reauth_notice = ""
+        self.reauth_error = self.reauth_sent_to = self.reauth_notice = self.reauth_hint = ""
         self._reauth_code_id, self._reauth_retry = "", {}
 
     @rx.event
@@ -87,13 +94,67 @@ class ReauthState(AuthState):
         self._reset_reauth()
 
     @rx.event
-    async def choose_proof(self, method: str) -> None:
-        """Switch to another way; "email" sends the code at once (one click, one mail)."""
+    async def choose_proof(self, method: str):
+        """Switch to another way; "email" sends the code at once (one click, one mail),
+        "passkey" asks the browser for one at once."""
         if method not in self.reauth_methods:
-            return
-        self.reauth_method, self.reauth_error = method, ""
+            return None
+        self.reauth_method, self.reauth_error, self.reauth_hint = method, "", ""
         if method == "email" and not self._reauth_code_id:
             await self._send_proof_code()
+        if method == "passkey":
+            return await self._ask_passkey()
+        return None
+
+    @rx.event
+    async def use_passkey(self):
+        """The passkey way's button (again, after a cancelled prompt)."""
+        if "passkey" not in self.reauth_methods or self.reauth_busy:
+            return None
+        self.reauth_method, self.reauth_error, self.reauth_hint = "passkey", "", ""
+        return await self._ask_passkey()
+
+    async def _ask_passkey(self) -> Any:
+        options = await self._attempt(
+            lambda db, me: reauth.passkey_options(
+                db, settings=get_settings(), actor=me, user=users.get(db, me.user_id)
+            ),
+            as_principal=True,
+            error="reauth_error",
+        )
+        if isinstance(options, Undone):
+            return None
+        self.reauth_busy = True
+        return rx.call_script(
+            webauthn_js.get_call(options.options_json, conditional=False),
+            callback=ReauthState.passkey_proved,
+        )
+
+    @rx.event
+    async def passkey_proved(self, result: Any):
+        """The browser's answer to `_ask_passkey`'s options."""
+        self.reauth_busy = False
+        if not self.reauth_open or self.reauth_method != "passkey":
+            return  # cancelled meanwhile: the answer has nothing left to prove
+        if not isinstance(result, dict) or result.get("ok") is not True:
+            name = str(result.get("error", "")) if isinstance(result, dict) else ""
+            if name in ("NotAllowedError", "AbortError"):
+                self.reauth_hint = (
+                    "The passkey was not used: it was cancelled or took too long. "
+                    "Try again, or choose another way."
+                )
+            else:
+                self.reauth_error = "This browser could not use a passkey. Choose another way."
+            return
+        credential = str(result.get("credential", ""))
+        self.reauth_busy, self.reauth_error, self.reauth_hint = True, "", ""
+        yield
+        proved = await self._prove("passkey", code=credential)
+        self.reauth_busy = False
+        if proved:
+            again = self._after_proof()
+            if again is not None:
+                yield again
 
     @rx.event
     async def email_proof_code(self) -> None:
@@ -118,13 +179,26 @@ class ReauthState(AuthState):
     @rx.event
     async def submit_proof(self, form: dict):
         method = self.reauth_method
-        if method not in self.reauth_methods:
+        if method not in self.reauth_methods or method == "passkey":
             return
         if method == "email" and not self._reauth_code_id:
             self.reauth_error = "Ask for a code first."
             return
         password = str(form.get("reauth_password", "")) if method == "password" else None
         code = None if method == "password" else str(form.get("reauth_code", ""))
+        self.reauth_busy, self.reauth_error, self.reauth_hint = True, "", ""
+        yield
+        proved = await self._prove(method, password=password, code=code)
+        self.reauth_busy = False
+        if proved:
+            again = self._after_proof()
+            if again is not None:
+                yield again
+
+    async def _prove(
+        self, method: str, *, password: str | None = None, code: str | None = None
+    ) -> bool:
+        """`reauth.reauthenticate` with this proof; a refusal lands in reauth_error."""
         code_id, ctx = self._reauth_code_id or None, self._request_context()
 
         def work(db: Session, me: Principal) -> None:
@@ -140,21 +214,19 @@ class ReauthState(AuthState):
                 otp_session_id=code_id if method == "email" else None,
             )
 
-        self.reauth_busy, self.reauth_error = True, ""
-        yield
         done = await self._attempt(
             work, as_principal=True, error="reauth_error", argon2=method == "password"
         )
-        self.reauth_busy = False
-        if isinstance(done, Undone):
-            return
+        return not isinstance(done, Undone)
+
+    def _after_proof(self) -> Any:
+        """Close the dialog; the action that asked, as an event to send (or a notice)."""
         retry = self._reauth_retry
         self._reset_reauth()
         again = _retry_event(retry)
         if again is None:
             self.reauth_notice = "Confirmed. You can go on."
-            return
-        yield again
+        return again
 
 
 def _retry_event(retry: dict[str, Any]) -> Any:

@@ -1,4 +1,5 @@
-"""/profile's "Two-step verification": authenticator apps and recovery codes."""
+"""/profile's "Two-step verification": authenticator apps, passkeys (passkeys.py) and
+recovery codes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import reflex as rx
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.authenticator_setup import add_app_dialog, recovery_codes_panel
 from admin_app.ui.pages.profile.factors_state import FactorsState
+from admin_app.ui.pages.profile.passkeys import passkeys_part
 from admin_app.ui.pages.profile.section import section
 from admin_app.ui.state.app_setup import AppSetupState
 
@@ -62,15 +64,20 @@ def apps_list() -> rx.Component:
     )
 
 
+def has_strong() -> rx.Var:
+    """An app or a passkey: what recovery codes come with."""
+    return (FactorsState.apps.length() > 0) | (FactorsState.passkeys.length() > 0)
+
+
 def recovery_part() -> rx.Component:
     return rx.cond(
-        FactorsState.apps.length() > 0,
+        has_strong(),
         rx.vstack(
             rx.heading("Recovery codes", size="3", as_="h3", margin_top="0.5rem"),
             rx.text(
                 FactorsState.recovery_left,
                 " of 10 recovery codes left. Each one signs you in once when your "
-                "authenticator app is not at hand.",
+                "authenticator app or passkey is not at hand.",
                 size="2",
                 id="recovery-left",
             ),
@@ -93,7 +100,7 @@ def remove_dialog() -> rx.Component:
             rx.alert_dialog.title("Remove “", FactorsState.remove_name, "”?"),
             rx.alert_dialog.description(
                 rx.cond(
-                    FactorsState.apps.length() > 1,
+                    (FactorsState.apps.length() > 1) | (FactorsState.passkeys.length() > 0),
                     "Its codes will no longer sign you in.",
                     "Its codes will no longer sign you in. It is your last authenticator "
                     "app: your recovery codes go with it.",
@@ -157,7 +164,7 @@ def factors_section() -> rx.Component:
     return section(
         "Two-step verification",
         rx.text(
-            "With an authenticator app, every sign-in also asks for a code from your phone: "
+            "With an authenticator app or a passkey, every sign-in also asks for it: "
             "a stolen password or mailbox alone does not get in.",
             size="2",
             color_scheme="gray",
@@ -172,6 +179,7 @@ def factors_section() -> rx.Component:
             type="button",
             on_click=[FactorsState.clear_notices, AppSetupState.open_setup],
         ),
+        passkeys_part(),
         recovery_part(),
         add_app_dialog(FactorsState.refresh),
         remove_dialog(),

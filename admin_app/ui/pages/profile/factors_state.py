@@ -1,4 +1,5 @@
-"""The state of /profile's second factors: authenticator apps, recovery codes, trusted browsers.
+"""The state of /profile's second factors: authenticator apps, passkeys, recovery codes,
+trusted browsers (adding and removing passkeys: passkeys_state.py).
 
 Removing an app and new recovery codes need a fresh proof: the services say
 so (ProofNeeded) and `_sensitive` opens "Confirm it's you", then runs the
@@ -37,6 +38,16 @@ class AppLine:
 
 
 @dataclasses.dataclass(frozen=True)
+class PasskeyLine:
+    id: int
+    name: str
+    added: str
+    last_used: str
+    # Synced between devices by a password manager or a phone's cloud account.
+    synced: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class BrowserLine:
     # A handle for this page only: the row's id (a digest of the cookie) stays on the server.
     key: str
@@ -48,6 +59,7 @@ class BrowserLine:
 
 class FactorsState(ReauthState):
     apps: list[AppLine] = []
+    passkeys: list[PasskeyLine] = []
     recovery_left: int = 0
     browsers: list[BrowserLine] = []
     factors_error: str = ""
@@ -71,6 +83,16 @@ class FactorsState(ReauthState):
                 id=a.id, name=a.name, added=_when(a.created_at), last_used=_when(a.last_used_at)
             )
             for a in found.apps
+        ]
+        self.passkeys = [
+            PasskeyLine(
+                id=p.id,
+                name=p.name,
+                added=_when(p.created_at),
+                last_used=_when(p.last_used_at, ""),
+                synced=p.synced,
+            )
+            for p in found.passkeys
         ]
         self.recovery_left = found.recovery_left
         self._browser_ids = {b.id[:16]: b.id for b in found.browsers}
@@ -135,7 +157,7 @@ class FactorsState(ReauthState):
             return
         self.factors_notice = f"“{name}” was removed."
         await self._refresh()
-        if not self.apps:
+        if not self.apps and not self.passkeys:
             self.factors_notice += " With no authenticator app left, the recovery codes went too."
 
     @rx.event

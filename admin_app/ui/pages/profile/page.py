@@ -11,6 +11,7 @@ from admin_app.ui.pages.profile.details import linked_section, name_section, pas
 from admin_app.ui.pages.profile.email_codes import mfa_section
 from admin_app.ui.pages.profile.factors import factors_section
 from admin_app.ui.pages.profile.factors_state import FactorsState
+from admin_app.ui.pages.profile.passkeys_state import PasskeysState
 from admin_app.ui.pages.profile.sessions import sessions_section
 from admin_app.ui.pages.profile.state import ProfileState
 from admin_app.ui.state.app_setup import AppSetupState
@@ -19,7 +20,12 @@ from admin_app.ui.state.app_setup import AppSetupState
 @protected_page(
     paths.PROFILE,
     "Profile",
-    on_load=[ProfileState.load, FactorsState.load, AppSetupState.reset_setup],
+    on_load=[
+        ProfileState.load,
+        FactorsState.load,
+        AppSetupState.reset_setup,
+        PasskeysState.reset_passkey,
+    ],
 )
 def profile_page() -> rx.Component:
     return rx.vstack(

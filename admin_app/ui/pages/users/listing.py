@@ -24,8 +24,9 @@ class UserListRow:
     mfa_enabled: bool
     locked: bool
     created: str
-    # Second factors: confirmed authenticator apps, unused recovery codes.
+    # Second factors: confirmed authenticator apps, passkeys, unused recovery codes.
     authenticator_apps: int
+    passkeys: int
     recovery_codes_left: int
 
 
@@ -45,6 +46,7 @@ def listing(db: Session, **kwargs: Any) -> tuple[list[UserListRow], int]:
             locked=r.id in locked,
             created=r.created_at.strftime("%Y-%m-%d"),
             authenticator_apps=r.authenticator_apps,
+            passkeys=r.passkeys,
             recovery_codes_left=r.recovery_codes_left,
         )
         for r in found.items

@@ -85,14 +85,27 @@ def actions(row: rx.Var) -> rx.Component:
 
 
 def factor_badges(row: rx.Var) -> rx.Component:
-    """Authenticator apps (with their count past one) and the recovery codes left."""
+    """Authenticator apps and passkeys (with their counts past one) and the recovery
+    codes left."""
     return rx.cond(
-        row.authenticator_apps > 0,
+        (row.authenticator_apps > 0) | (row.passkeys > 0),
         rx.fragment(
-            rx.badge(
-                "Authenticator",
-                rx.cond(row.authenticator_apps > 1, " ×" + row.authenticator_apps.to_string(), ""),
-                color_scheme="violet",
+            rx.cond(
+                row.authenticator_apps > 0,
+                rx.badge(
+                    "Authenticator",
+                    rx.cond(
+                        row.authenticator_apps > 1, " ×" + row.authenticator_apps.to_string(), ""
+                    ),
+                    color_scheme="violet",
+                ),
+            ),
+            rx.cond(
+                row.passkeys > 0,
+                rx.badge(
+                    rx.cond(row.passkeys == 1, "1 passkey", row.passkeys.to_string() + " passkeys"),
+                    color_scheme="blue",
+                ),
             ),
             rx.badge(
                 rx.cond(
