@@ -24,7 +24,7 @@ def recovery_codes_panel(done: Any, *, done_label: str = "I have saved them") ->
     return rx.vstack(
         rx.callout(
             "Save these codes somewhere safe, away from your phone. Each one signs you in "
-            "once when your authenticator app is not at hand. They are shown only now.",
+            "once when your authenticator app or passkey is not at hand. They are shown only now.",
             icon="triangle-alert",
             color_scheme="amber",
             high_contrast=True,
