@@ -66,30 +66,6 @@ print(json.dumps({
 }))
 """
 
-_OPTIONS = """
-from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import with_passkey
-with session_scope() as db:
-    made = with_passkey.options(db, settings=settings, ctx=RequestContext.cli())
-print(json.dumps({"attempt_id": made.attempt_id, "options_json": made.options_json}))
-"""
-
-# What /login's handler does with the browser's answer (without the hand-off).
-_SIGN_IN = """
-from admin_app.errors import DomainError
-from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import with_passkey
-try:
-    with session_scope() as db:
-        with_passkey.sign_in(
-            db, settings=settings, attempt_id=sys.argv[1], credential=sys.stdin.read(),
-            ctx=RequestContext.cli(),
-        )
-    print(json.dumps({"outcome": "signed_in"}))
-except DomainError as exc:
-    print(json.dumps({"outcome": exc.code}))
-"""
-
 _REMOVE = """
 with session_scope() as db:
     row = credentials.find(db, credential_id=sys.argv[1])
@@ -144,14 +120,3 @@ def remove_passkey(server: AppServer, passkey: SeededPasskey) -> None:
     """Delete the passkey's row, as if removed elsewhere: the authenticator still holds it."""
     credential_id = base64.urlsafe_b64encode(passkey.credential_id).decode().rstrip("=")
     _run(server, _REMOVE, credential_id)
-
-
-def sign_in_options(server: AppServer) -> tuple[str, str]:
-    """A passkey sign-in attempt made on the server: its id and options JSON."""
-    found = _run(server, _OPTIONS)
-    return found["attempt_id"], found["options_json"]
-
-
-def try_sign_in(server: AppServer, attempt_id: str, credential: str) -> str:
-    """The server's word on a browser's answer: "signed_in", or the refusal's code."""
-    return _run(server, _SIGN_IN, attempt_id, stdin=credential)["outcome"]
