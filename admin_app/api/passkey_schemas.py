@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from admin_app.services.passkeys.ceremonies import MAX_ANSWER, Options
+from admin_app.services.passkeys.ceremony import MAX_ANSWER, Options
 from admin_app.services.passkeys.credentials import PasskeyInfo
 
 

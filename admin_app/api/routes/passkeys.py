@@ -43,7 +43,7 @@ from admin_app.models import User
 from admin_app.services.accounts import users
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.factors import passkey_account
-from admin_app.services.passkeys import ceremonies, credentials
+from admin_app.services.passkeys import ceremony, credentials
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import handover, reauth, second_step, stages, with_passkey
 from admin_app.settings import Settings
@@ -67,7 +67,7 @@ def _handed_over(
 # Sign-in ------------------------------------------------------------------
 
 
-def _signin_options(ctx: RequestContext, settings: Settings) -> ceremonies.Options:
+def _signin_options(ctx: RequestContext, settings: Settings) -> ceremony.Options:
     with session_scope() as db:
         return with_passkey.options(db, settings=settings, ctx=ctx)
 
@@ -114,7 +114,7 @@ async def sign_in(
     return await _answered(outcome) if isinstance(outcome, CodeSent) else outcome
 
 
-def _step_options(body: PasskeyStepIn, settings: Settings) -> ceremonies.Options:
+def _step_options(body: PasskeyStepIn, settings: Settings) -> ceremony.Options:
     with session_scope() as db:
         return second_step.passkey_options(
             db, settings=settings, otp_session_id=body.otp_session_id

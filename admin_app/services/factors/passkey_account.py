@@ -20,7 +20,7 @@ from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.audit import trail
 from admin_app.services.factors import policy, recovery
-from admin_app.services.passkeys import ceremonies, credentials
+from admin_app.services.passkeys import ceremony, credentials, registration
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
@@ -39,13 +39,13 @@ def _bound_to(actor: Principal) -> str:
 
 def start_adding(
     session: Session, *, settings: Settings, actor: Principal, name: str, enrolling: bool = False
-) -> ceremonies.Options:
+) -> ceremony.Options:
     """Options to make a passkey named `name`. A fresh proof is needed, except
     (`enrolling`) where the MFA policy makes this user add a factor now."""
     user = users.get(session, actor.user_id)
     if not (enrolling and policy.enrolment_due(session, settings=settings, user=user)):
         fresh_proofs.require(session, actor=actor)
-    return ceremonies.registration_options(
+    return registration.options(
         session, settings=settings, user=user, name=name, bound_to=_bound_to(actor)
     )
 
@@ -62,7 +62,7 @@ def finish_adding(
     user = users.get(session, actor.user_id)
     assert user.id is not None
     first = not policy.has_strong(session, user_id=user.id)
-    row = ceremonies.register(
+    row = registration.register(
         session,
         settings=settings,
         user=user,

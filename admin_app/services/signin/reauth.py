@@ -25,7 +25,7 @@ from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, send_code
 from admin_app.services.factors import account, recovery, totp, tries
 from admin_app.services.limits import throttle
-from admin_app.services.passkeys import ceremonies, credentials
+from admin_app.services.passkeys import authentication, ceremony, credentials
 from admin_app.services.request_context import RequestContext
 from admin_app.settings import Settings
 
@@ -56,11 +56,11 @@ def methods_for(session: Session, *, user: User) -> tuple[str, ...]:
 
 def passkey_options(
     session: Session, *, settings: Settings, actor: Principal, user: User
-) -> ceremonies.Options:
+) -> ceremony.Options:
     """Options to re-authenticate with one of the user's passkeys, bound to the holder."""
     if actor.proof_holder is None:
         raise MethodNotAvailable("An API key cannot re-authenticate; it needs no fresh proof.")
-    return ceremonies.assertion_options(
+    return authentication.options(
         session, settings=settings, purpose=ACTION, user=user, bound_to=actor.proof_holder
     )
 
@@ -165,7 +165,7 @@ def reauthenticate(
             field="password",
         )
     elif method == "passkey":
-        ceremonies.prove(
+        authentication.prove(
             session,
             settings=settings,
             purpose=ACTION,

@@ -37,7 +37,7 @@ from admin_app.services.email_codes import code_store
 from admin_app.services.email_codes.code_step import CodeSent, code_sent, mail_issued, send_code
 from admin_app.services.factors import account, recovery, totp, tries, trusted
 from admin_app.services.limits import throttle
-from admin_app.services.passkeys import ceremonies, credentials
+from admin_app.services.passkeys import authentication, ceremony, credentials
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import password_stage, plan
 from admin_app.settings import Settings
@@ -268,7 +268,7 @@ def complete(
         return user, then
     _count_try(session, row)
     if method == plan.Method.PASSKEY:
-        ceremonies.prove(
+        authentication.prove(
             session,
             settings=settings,
             purpose=FACTOR,
@@ -328,7 +328,7 @@ def _email_code(
 
 def passkey_options(
     session: Session, *, settings: Settings, otp_session_id: str
-) -> ceremonies.Options:
+) -> ceremony.Options:
     """Options to meet the waiting factor step with one of its user's passkeys;
     the challenge is bound to the step."""
     row = code_store.pending(session, otp_session_id)
@@ -338,6 +338,6 @@ def passkey_options(
     user = session.get(User, row.user_id) if row.user_id is not None else None
     if user is None or not user.is_active:
         raise UnknownCodeSession()
-    return ceremonies.assertion_options(
+    return authentication.options(
         session, settings=settings, purpose=FACTOR, user=user, bound_to=row.id
     )

@@ -18,7 +18,7 @@ from admin_app.models import User
 from admin_app.security.client_ip import limit_group
 from admin_app.services.email_codes.code_step import CodeSent
 from admin_app.services.limits import budgets
-from admin_app.services.passkeys import ceremonies
+from admin_app.services.passkeys import authentication, ceremony
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import plan, second_step
 from admin_app.settings import Settings
@@ -28,7 +28,7 @@ METHOD = "passkey"
 OPTIONS_PER_MINUTE = 120
 
 
-def options(session: Session, *, settings: Settings, ctx: RequestContext) -> ceremonies.Options:
+def options(session: Session, *, settings: Settings, ctx: RequestContext) -> ceremony.Options:
     """Options for a sign-in with any passkey of this site; `attempt_id` names the attempt.
 
     Anyone may ask, and each asking writes a challenge row: a network gets
@@ -41,7 +41,7 @@ def options(session: Session, *, settings: Settings, ctx: RequestContext) -> cer
         window=dt.timedelta(minutes=1),
         message="Too many passkey sign-ins from this network. Try again in a minute.",
     )
-    return ceremonies.assertion_options(session, settings=settings, purpose=PURPOSE)
+    return authentication.options(session, settings=settings, purpose=PURPOSE)
 
 
 def sign_in(
@@ -54,7 +54,7 @@ def sign_in(
     sender: Sender | None = None,
 ) -> User | CodeSent:
     """The browser's answer to `options`: the signed-in user, or the next step."""
-    proved = ceremonies.prove(
+    proved = authentication.prove(
         session,
         settings=settings,
         purpose=PURPOSE,

@@ -18,7 +18,7 @@ from admin_app import paths
 from admin_app.security.redirects import safe_next
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
-from admin_app.services.passkeys.ceremonies import Options
+from admin_app.services.passkeys.ceremony import Options
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import handover, stages, with_passkey
 from admin_app.services.signin.identities import describe_methods

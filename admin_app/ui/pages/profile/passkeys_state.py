@@ -20,7 +20,7 @@ from sqlmodel import Session
 from admin_app.services.access.principals import Principal
 from admin_app.services.accounts import users
 from admin_app.services.factors import passkey_account, policy
-from admin_app.services.passkeys.ceremonies import Options
+from admin_app.services.passkeys.ceremony import Options
 from admin_app.settings import get_settings
 from admin_app.ui import webauthn_js
 from admin_app.ui.pages.profile.factors_state import FactorsState

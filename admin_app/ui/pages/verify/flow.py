@@ -9,7 +9,7 @@ from sqlmodel import Session
 from admin_app.errors import DomainError
 from admin_app.services.email_codes import code_step, code_store
 from admin_app.services.email_codes.code_step import CodeSent
-from admin_app.services.passkeys.ceremonies import Options
+from admin_app.services.passkeys.ceremony import Options
 from admin_app.services.request_context import RequestContext
 from admin_app.services.signin import handover, plan, second_step, stages
 from admin_app.settings import get_settings
