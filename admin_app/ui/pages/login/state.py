@@ -1,4 +1,5 @@
-"""/login: adapts to AUTH_MODE; ends in a real navigation that sets the cookie.
+"""The state of /login: the mode's form, the passkey button and autofill, and
+the notices a redirect back here carries (`?error=`).
 
 In every mode a passkey signs in too: by the "Sign in with a passkey" button,
 or by the identifier field's autofill (a conditional WebAuthn request started
@@ -12,33 +13,27 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
-from sqlmodel import Session
 
 from admin_app import paths
 from admin_app.security.redirects import safe_next
 from admin_app.services.accounts import reset_links
 from admin_app.services.email_codes.code_step import CodeSent
-from admin_app.services.passkeys.ceremony import Options
-from admin_app.services.request_context import RequestContext
-from admin_app.services.signin import handover, stages, with_passkey
 from admin_app.services.signin.identities import describe_methods
 from admin_app.settings import get_settings
 from admin_app.ui import webauthn_js
-from admin_app.ui.components.auth_card import auth_card, field, form_error, submit_button
 from admin_app.ui.components.passkey_button import (
     credential_of,
     failure_message,
-    passkey_button,
 )
 from admin_app.ui.components.providers import (
     LABELS,
     ProviderEntry,
-    provider_buttons,
     provider_entries,
 )
 from admin_app.ui.navigation import post_to
+from admin_app.ui.pages.login.flow import begin_sign_in, passkey_options, passkey_step
 from admin_app.ui.pages.verify.state import VerifyState
-from admin_app.ui.state.auth import AuthState, Undone, in_thread
+from admin_app.ui.state.auth import AuthState, Undone
 
 NOTICES = {
     "expired": "Your sign-in took too long to finish. Please sign in again.",
@@ -61,54 +56,6 @@ def notice(query: dict[str, str]) -> str:
     provider = LABELS.get(query.get("provider", ""), "The provider")
     ways = describe_methods(query.get("ways", "").split(","))
     return template.format(provider=provider, ways=ways)
-
-
-def first_step(
-    db: Session, identifier: str, password: str | None, ctx: RequestContext
-) -> str | CodeSent:
-    """Blocking (argon2, database, mail): the page runs it in a worker thread.
-
-    A hand-off ticket when the user is signed in, CodeSent when a code must follow.
-    """
-    settings = get_settings()
-    outcome = stages.begin(db, settings=settings, identifier=identifier, password=password, ctx=ctx)
-    if isinstance(outcome, CodeSent):
-        return outcome
-    return handover.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="password")
-
-
-async def begin_sign_in(
-    identifier: str, password: str | None, ctx: RequestContext
-) -> str | CodeSent:
-    """The page's sign-in work, as `submit` awaits it and benchmarks/signin.py times it:
-    in a transaction of its own, in a thread of the argon2 lane."""
-    return await in_thread(lambda db: first_step(db, identifier, password, ctx), argon2=True)
-
-
-# The issue's words. (Browser tests find the form's own button by the exact
-# name "Sign in": Playwright matches a name as a substring otherwise.)
-PASSKEY_LABEL = "Sign in with a passkey"
-
-
-def passkey_options(db: Session, ctx: RequestContext) -> Options:
-    """A new passkey sign-in attempt: its challenge, for any passkey of this site
-    (a network may ask only so often: `with_passkey.OPTIONS_PER_MINUTE`)."""
-    return with_passkey.options(db, settings=get_settings(), ctx=ctx)
-
-
-def passkey_step(
-    db: Session, attempt_id: str, credential: str, ctx: RequestContext
-) -> str | CodeSent:
-    """The browser's passkey answer: a hand-off ticket when the user is signed in,
-    CodeSent when a step is left (a passkey without user verification, or the
-    email code EMAIL_CODE_ALWAYS keeps)."""
-    settings = get_settings()
-    outcome = with_passkey.sign_in(
-        db, settings=settings, attempt_id=attempt_id, credential=credential, ctx=ctx
-    )
-    if isinstance(outcome, CodeSent):
-        return outcome
-    return handover.browser_ticket(db, settings=settings, user=outcome, ctx=ctx, method="passkey")
 
 
 class LoginState(AuthState):
@@ -260,64 +207,3 @@ class LoginState(AuthState):
             return
         # passkey_busy stays on: the page is about to be replaced by the navigation.
         yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
-
-
-def login_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            form_error(LoginState.error),
-            # "webauthn": the browser may offer this site's passkeys in the field's autofill.
-            field(
-                "Email or username",
-                "identifier",
-                autocomplete="username webauthn",
-                auto_focus=True,
-            ),
-            rx.cond(
-                LoginState.uses_password,
-                field("Password", "password", type="password", autocomplete="current-password"),
-            ),
-            rx.cond(
-                LoginState.forgot_offered,
-                rx.link("Forgot password?", href=paths.FORGOT_PASSWORD, size="2"),
-            ),
-            submit_button(
-                rx.cond(LoginState.uses_password, "Sign in", "Continue"), LoginState.busy
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        on_submit=LoginState.submit,
-        width="100%",
-    )
-
-
-@rx.page(route=paths.LOGIN, title=f"Sign in | {get_settings().app_name}", on_load=LoginState.load)
-def login_page() -> rx.Component:
-    return auth_card(
-        rx.cond(LoginState.loaded, login_form(), rx.center(rx.spinner(), padding="2rem")),
-        rx.cond(
-            LoginState.loaded,
-            passkey_button(
-                PASSKEY_LABEL,
-                on_click=LoginState.use_passkey,
-                busy=LoginState.passkey_busy,
-            ),
-        ),
-        provider_buttons(LoginState.providers),
-        rx.cond(
-            LoginState.signup_enabled,
-            rx.text(
-                "No account yet? ",
-                rx.link("Create account", href=paths.SIGNUP, underline="always"),
-                size="2",
-                align="center",
-                width="100%",
-            ),
-        ),
-        subtitle=rx.cond(
-            LoginState.uses_password,
-            "Sign in to continue",
-            "Sign in with a code sent to your email",
-        ),
-    )
