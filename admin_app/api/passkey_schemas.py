@@ -97,7 +97,7 @@ class PasskeyStepAnswerIn(BaseModel):
 class PasskeyAddIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Such as the device or password manager holding it (the service keeps 64 characters).
+    # Such as the device or password manager holding it (the service takes 64 characters).
     name: str = Field(max_length=200)
 
 

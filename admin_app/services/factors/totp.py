@@ -20,16 +20,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from admin_app.clock import now
-from admin_app.errors import NotFound, TooManyFactors, ValidationFailed
+from admin_app.errors import NotFound, TooManyFactors
 from admin_app.models import TotpFactor, User
 from admin_app.security import sealed
+from admin_app.services.factors import naming
 from admin_app.settings import Settings
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
 DIGITS = 6
 MAX_APPS = 10
-MAX_NAME = 64
 # An app added but never confirmed is forgotten after this long.
 UNCONFIRMED_FOR = dt.timedelta(hours=1)
 SEAL_PURPOSE = "totp-seal"
@@ -80,12 +80,7 @@ def qr_svg(uri: str) -> str:
 
 
 def clean_name(raw: str) -> str:
-    name = " ".join(raw.split())
-    if not name:
-        raise ValidationFailed("Give the app a name, such as the phone it is on.", field="name")
-    if len(name) > MAX_NAME:
-        raise ValidationFailed(f"Keep the name under {MAX_NAME} characters.", field="name")
-    return name
+    return naming.clean_name(raw, kind="app", such_as="the phone it is on")
 
 
 def start(session: Session, *, settings: Settings, user: User, name: str) -> Enrolment:

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from admin_app.clock import now
 from admin_app.errors import NotFound, TooManyFactors, ValidationFailed
 from admin_app.models import Passkey
+from admin_app.services.factors import naming
 
 MAX_PASSKEYS = 10
-MAX_NAME = 64
 
 table = Passkey.__table__  # type: ignore[attr-defined]
 
@@ -63,12 +63,7 @@ def find(session: Session, *, credential_id: str) -> Passkey | None:
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())[:MAX_NAME]
-    if not cleaned:
-        raise ValidationFailed(
-            "Give the passkey a name, such as the device it is on.", field="name"
-        )
-    return cleaned
+    return naming.clean_name(name, kind="passkey", such_as="the device it is on")
 
 
 def check_room(session: Session, *, user_id: int) -> None:

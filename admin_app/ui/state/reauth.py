@@ -31,6 +31,7 @@ from admin_app.services.accounts import users
 from admin_app.services.signin import reauth
 from admin_app.settings import get_settings
 from admin_app.ui import webauthn_js
+from admin_app.ui.components.passkey_button import credential_of, failure_name
 from admin_app.ui.state.auth import AuthState, Undone, in_thread
 
 T = TypeVar("T")
@@ -136,9 +137,9 @@ class ReauthState(AuthState):
         self.reauth_busy = False
         if not self.reauth_open or self.reauth_method != "passkey":
             return  # cancelled meanwhile: the answer has nothing left to prove
-        if not isinstance(result, dict) or result.get("ok") is not True:
-            name = str(result.get("error", "")) if isinstance(result, dict) else ""
-            if name in ("NotAllowedError", "AbortError"):
+        credential = credential_of(result)
+        if credential is None:
+            if failure_name(result) in ("NotAllowedError", "AbortError"):
                 self.reauth_hint = (
                     "The passkey was not used: it was cancelled or took too long. "
                     "Try again, or choose another way."
@@ -146,7 +147,6 @@ class ReauthState(AuthState):
             else:
                 self.reauth_error = "This browser could not use a passkey. Choose another way."
             return
-        credential = str(result.get("credential", ""))
         self.reauth_busy, self.reauth_error, self.reauth_hint = True, "", ""
         yield
         proved = await self._prove("passkey", code=credential)

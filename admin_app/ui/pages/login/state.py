@@ -11,6 +11,7 @@ identifier is typed.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import reflex as rx
 
@@ -112,17 +113,21 @@ class LoginState(AuthState):
         if isinstance(outcome, Undone):
             self.busy = False
             return
-        if isinstance(outcome, CodeSent):
-            if outcome.delay:
-                # An unknown address's stand-in wait, on the event loop, not a thread.
-                await asyncio.sleep(outcome.delay)
-            verify = await self.get_state(VerifyState)
-            verify._park(outcome, self._next())
-            self.busy = False
-            yield rx.redirect(paths.VERIFY)
-            return
-        # busy stays on: the page is about to be replaced by the navigation.
-        yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
+        yield await self._onward(outcome)
+
+    async def _onward(self, outcome: str | CodeSent) -> Any:
+        """Where a sign-in goes next: /verify when a step is left, else the cookie
+        hand-off with the ticket (the busy flags stay on: the page is about to be
+        replaced by the navigation)."""
+        if not isinstance(outcome, CodeSent):
+            return post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
+        if outcome.delay:
+            # An unknown address's stand-in wait, on the event loop, not a thread.
+            await asyncio.sleep(outcome.delay)
+        verify = await self.get_state(VerifyState)
+        verify._park(outcome, self._next())
+        self.busy = self.passkey_busy = False
+        return rx.redirect(paths.VERIFY)
 
     @rx.event
     async def offer_autofill(self, available: bool):
@@ -170,8 +175,7 @@ class LoginState(AuthState):
             self.passkey_busy = False
             self.error = failure_message(result)
             return
-        async for update in self._sign_in_with(attempt, credential):
-            yield update
+        yield await self._sign_in_with(attempt, credential)
 
     @rx.event
     async def finish_autofill(self, result: dict):
@@ -188,22 +192,12 @@ class LoginState(AuthState):
             return
         self.passkey_busy, self.error = True, ""
         yield
-        async for update in self._sign_in_with(attempt, credential):
-            yield update
+        yield await self._sign_in_with(attempt, credential)
 
-    async def _sign_in_with(self, attempt: str, credential: str):
+    async def _sign_in_with(self, attempt: str, credential: str) -> Any:
         ctx = self._request_context()
         outcome = await self._attempt(lambda db: passkey_step(db, attempt, credential, ctx))
         if isinstance(outcome, Undone):
             self.passkey_busy = False
-            return
-        if isinstance(outcome, CodeSent):
-            if outcome.delay:
-                await asyncio.sleep(outcome.delay)
-            verify = await self.get_state(VerifyState)
-            verify._park(outcome, self._next())
-            self.passkey_busy = False
-            yield rx.redirect(paths.VERIFY)
-            return
-        # passkey_busy stays on: the page is about to be replaced by the navigation.
-        yield post_to(paths.SESSION_HANDOFF, {"ticket": outcome, "next": self._next()})
+            return None
+        return await self._onward(outcome)

@@ -7,6 +7,7 @@ import reflex as rx
 
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.authenticator_setup import add_app_dialog, recovery_codes_panel
+from admin_app.ui.components.confirm_dialog import confirm_dialog
 from admin_app.ui.pages.profile.factors_state import FactorsState
 from admin_app.ui.pages.profile.passkeys import passkeys_part
 from admin_app.ui.pages.profile.section import section
@@ -95,54 +96,32 @@ def recovery_part() -> rx.Component:
 
 
 def remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove “", FactorsState.remove_name, "”?"),
-            rx.alert_dialog.description(
-                rx.cond(
-                    (FactorsState.apps.length() > 1) | (FactorsState.passkeys.length() > 0),
-                    "Its codes will no longer sign you in.",
-                    "Its codes will no longer sign you in. It is your last authenticator "
-                    "app: your recovery codes go with it.",
-                )
-            ),
-            rx.hstack(
-                # Radix focuses an alert dialog's Cancel on open (the safe choice).
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button(
-                    "Remove",
-                    color_scheme="red",
-                    # White on solid red is under 4.5:1; the high-contrast red is not.
-                    high_contrast=True,
-                    on_click=FactorsState.remove_app(
-                        FactorsState.remove_id, FactorsState.remove_name
-                    ),
-                ),
-                justify="end",
-                margin_top="1rem",
+    return confirm_dialog(
+        ("Remove “", FactorsState.remove_name, "”?"),
+        (
+            rx.cond(
+                (FactorsState.apps.length() > 1) | (FactorsState.passkeys.length() > 0),
+                "Its codes will no longer sign you in.",
+                "Its codes will no longer sign you in. It is your last authenticator "
+                "app: your recovery codes go with it.",
             ),
         ),
+        action="Remove",
+        on_confirm=FactorsState.remove_app(FactorsState.remove_id, FactorsState.remove_name),
         open=FactorsState.remove_id != 0,
         on_open_change=FactorsState.cancel_remove,
     )
 
 
 def regenerate_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Generate new recovery codes?"),
-            rx.alert_dialog.description(
-                "Your old recovery codes stop working at once, used or not."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Generate new codes", on_click=FactorsState.regenerate),
-                justify="end",
-                margin_top="1rem",
-            ),
-        ),
+    return confirm_dialog(
+        ("Generate new recovery codes?",),
+        ("Your old recovery codes stop working at once, used or not.",),
+        action="Generate new codes",
+        on_confirm=FactorsState.regenerate,
         open=FactorsState.regenerate_asked,
         on_open_change=FactorsState.cancel_regenerate,
+        danger=False,
     )
 
 

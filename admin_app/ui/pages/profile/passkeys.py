@@ -14,6 +14,7 @@ import reflex as rx
 
 from admin_app.ui.components.auth_card import form_error
 from admin_app.ui.components.authenticator_setup import recovery_codes_panel
+from admin_app.ui.components.confirm_dialog import confirm_dialog
 from admin_app.ui.pages.profile.factors_state import FactorsState
 from admin_app.ui.pages.profile.passkeys_state import DEFAULT_NAME, PasskeysState
 
@@ -193,31 +194,19 @@ def add_passkey_dialog() -> rx.Component:
 
 
 def remove_passkey_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove passkey ", PasskeysState.remove_passkey_name, "?"),
-            rx.alert_dialog.description(
-                "It stops working at once.",
-                rx.cond(
-                    (FactorsState.passkeys.length() <= 1) & (FactorsState.apps.length() == 0),
-                    " It is your last second factor: your recovery codes go with it.",
-                    "",
-                ),
+    return confirm_dialog(
+        ("Remove passkey ", PasskeysState.remove_passkey_name, "?"),
+        (
+            "It stops working at once.",
+            rx.cond(
+                (FactorsState.passkeys.length() <= 1) & (FactorsState.apps.length() == 0),
+                " It is your last second factor: your recovery codes go with it.",
+                "",
             ),
-            rx.hstack(
-                # Radix focuses an alert dialog's Cancel on open (the safe choice).
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button(
-                    "Remove",
-                    color_scheme="red",
-                    high_contrast=True,
-                    on_click=PasskeysState.remove_passkey(
-                        PasskeysState.remove_passkey_id, PasskeysState.remove_passkey_name
-                    ),
-                ),
-                justify="end",
-                margin_top="1rem",
-            ),
+        ),
+        action="Remove",
+        on_confirm=PasskeysState.remove_passkey(
+            PasskeysState.remove_passkey_id, PasskeysState.remove_passkey_name
         ),
         open=PasskeysState.remove_passkey_id != 0,
         on_open_change=PasskeysState.cancel_remove_passkey,

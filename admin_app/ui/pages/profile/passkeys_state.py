@@ -23,6 +23,7 @@ from admin_app.services.factors import passkey_account, policy
 from admin_app.services.passkeys.ceremony import Options
 from admin_app.settings import get_settings
 from admin_app.ui import webauthn_js
+from admin_app.ui.components.passkey_button import credential_of, failure_name
 from admin_app.ui.pages.profile.factors_state import FactorsState
 from admin_app.ui.state.app_setup import show_recovery_codes
 from admin_app.ui.state.auth import Undone
@@ -53,7 +54,7 @@ def _start(db: Session, me: Principal, name: str) -> Options:
 
 def refusal(result: Any) -> tuple[str, str]:
     """(calm notice, error) for a ceremony that made nothing; one of them is ""."""
-    name = str(result.get("error", "")) if isinstance(result, dict) else ""
+    name = failure_name(result)
     if name in CALM:
         return CALM[name], ""
     return "", UNSUPPORTED if name == "NotSupportedError" else FAILED
@@ -121,10 +122,11 @@ class PasskeysState(FactorsState):
     async def finish_passkey(self, result: Any):
         """The browser's answer to `start_passkey`'s options."""
         self.passkey_busy = False
-        if not isinstance(result, dict) or result.get("ok") is not True:
+        credential = credential_of(result)
+        if credential is None:
             self.passkey_hint, self.passkey_error = refusal(result)
             return None
-        credential, ctx = str(result.get("credential", "")), self._request_context()
+        ctx = self._request_context()
         added = await self._attempt(
             lambda db, me: passkey_account.finish_adding(
                 db, settings=get_settings(), actor=me, credential=credential, ctx=ctx

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from admin_app.ui.components.auth_card import field, form_error
+from admin_app.ui.components.confirm_dialog import confirm_dialog
 from admin_app.ui.components.one_time_secret import copy_button, secret_box
 from admin_app.ui.pages.users.state import RESET_URL_ID, UsersState
 
@@ -77,28 +78,11 @@ def reset_dialog() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete ", UsersState.delete_name, "?"),
-            rx.alert_dialog.description(
-                "Their sessions and API keys go with them. This cannot be undone."
-            ),
-            rx.hstack(
-                # Radix focuses an alert dialog's Cancel on open (the safe choice);
-                # without one, focus stayed behind the dialog. It closes through
-                # on_open_change (an on_click here would unwire it).
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button(
-                    "Delete",
-                    color_scheme="red",
-                    # White on solid red is under 4.5:1; the high-contrast red is not.
-                    high_contrast=True,
-                    on_click=UsersState.confirm_delete,
-                ),
-                justify="end",
-                margin_top="1rem",
-            ),
-        ),
+    return confirm_dialog(
+        ("Delete ", UsersState.delete_name, "?"),
+        ("Their sessions and API keys go with them. This cannot be undone.",),
+        action="Delete",
+        on_confirm=UsersState.confirm_delete,
         open=UsersState.delete_id != 0,
         on_open_change=UsersState.cancel_delete,
     )
@@ -141,27 +125,15 @@ def edit_dialog() -> rx.Component:
 
 
 def reset_factors_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Reset the second factors of ", UsersState.factors_name, "?"),
-            rx.alert_dialog.description(
-                "Their authenticator apps, recovery codes and trusted browsers all go, and "
-                "they are told by email. They sign in with what is left, then add an app again."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button(
-                    "Reset second factors",
-                    color_scheme="red",
-                    high_contrast=True,
-                    on_click=UsersState.reset_factors(
-                        UsersState.factors_id, UsersState.factors_name
-                    ),
-                ),
-                justify="end",
-                margin_top="1rem",
-            ),
+    return confirm_dialog(
+        ("Reset the second factors of ", UsersState.factors_name, "?"),
+        (
+            "Their authenticator apps, passkeys, recovery codes and trusted browsers all "
+            "go, and they are told by email. They sign in with what is left, then add a "
+            "second factor again.",
         ),
+        action="Reset second factors",
+        on_confirm=UsersState.reset_factors(UsersState.factors_id, UsersState.factors_name),
         open=UsersState.factors_id != 0,
         on_open_change=UsersState.cancel_reset_factors,
     )
